@@ -1,0 +1,170 @@
+"""REST views for asset images (contract §4): declare, validate, call a service."""
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+
+from assets import selectors, services
+from assets.api.filters import ImageFilter
+from assets.api.serializers import (
+    ImageCreateSerializer,
+    ImageOutputSerializer,
+    UploadOutputSerializer,
+    UploadSerializer,
+)
+from assets.storage import HashingUploadHandler
+from core.exceptions import BadRequest
+from core.filters import apply_filters
+from core.idempotency import idempotent_create
+from core.pagination import KeysetPagination
+from core.schema import ID_PATH, INCLUDE_DELETED, enveloped, errors
+from core.views import BaseAPIView
+
+TAG = ["asset images"]
+represent = ImageOutputSerializer.represent
+
+
+class ImageCollectionView(BaseAPIView):
+    api_resource = "assets"
+    cursor_scope = "assets.images"
+    pagination_class = KeysetPagination
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="asset_images_list",
+        parameters=[
+            INCLUDE_DELETED,
+            OpenApiParameter("search", str, description="Case-insensitive substring of the name."),
+            OpenApiParameter("locale", str, description="Images having a caption in this locale."),
+        ],
+        responses={200: ImageOutputSerializer(many=True), **errors(400)},
+    )
+    def get(self, request):
+        queryset = apply_filters(ImageFilter, request, selectors.image_list(include_deleted=self.include_deleted()))
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response([represent(image) for image in page])
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="asset_images_create",
+        request=ImageCreateSerializer,
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+        responses={201: enveloped(ImageOutputSerializer), **errors(400, 409, 422)},
+    )
+    def post(self, request):
+        def create():
+            serializer = ImageCreateSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            image = services.image_create(**serializer.validated_data)
+            return Response(represent(image), status=status.HTTP_201_CREATED)
+
+        return idempotent_create(request, "assets.images", create)
+
+
+class ImageByIdView(BaseAPIView):
+    api_resource = "assets"
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="asset_images_get_by_id",
+        parameters=[ID_PATH, INCLUDE_DELETED],
+        responses={200: enveloped(ImageOutputSerializer), **errors(400, 404)},
+    )
+    def get(self, request, id):
+        image = selectors.image_get(image_id=id, include_deleted=self.include_deleted())
+        return Response(represent(image))
+
+
+class ImageByKeyView(BaseAPIView):
+    api_resource = "assets"
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="asset_images_get_by_key",
+        parameters=[OpenApiParameter("file_key", str, OpenApiParameter.PATH), INCLUDE_DELETED],
+        responses={200: enveloped(ImageOutputSerializer), **errors(400, 404)},
+    )
+    def get(self, request, file_key):
+        image = selectors.image_get_by_key(file_key=file_key, include_deleted=self.include_deleted())
+        return Response(represent(image))
+
+
+class ImageByHashView(BaseAPIView):
+    api_resource = "assets"
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="asset_images_get_by_hash",
+        parameters=[OpenApiParameter("file_hash", str, OpenApiParameter.PATH), INCLUDE_DELETED],
+        responses={200: enveloped(ImageOutputSerializer), **errors(400, 404)},
+    )
+    def get(self, request, file_hash):
+        image = selectors.image_get_by_hash(file_hash=file_hash, include_deleted=self.include_deleted())
+        return Response(represent(image))
+
+
+class ImageDeleteView(BaseAPIView):
+    api_resource = "assets"
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="asset_images_delete",
+        parameters=[ID_PATH],
+        responses={204: None, **errors(400, 404)},
+    )
+    def delete(self, request, id):
+        services.image_soft_delete(image=selectors.image_get(image_id=id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ImageRestoreView(BaseAPIView):
+    api_resource = "assets"
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="asset_images_restore",
+        request=None,
+        parameters=[ID_PATH],
+        responses={200: enveloped(ImageOutputSerializer), **errors(400, 404, 409)},
+    )
+    def post(self, request, id):
+        image = services.image_restore(image=selectors.image_get(image_id=id, include_deleted=True))
+        return Response(represent(image))
+
+
+class ImageUploadView(BaseAPIView):
+    api_resource = "assets"
+    parser_classes = [MultiPartParser]
+
+    def initial(self, request, *args, **kwargs):
+        # Before the body is parsed: stream each file to disk while hashing it.
+        request.upload_handlers = [HashingUploadHandler(request, settings.BACKOFFICE_UPLOAD_MAX_BYTES)]
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="asset_images_upload",
+        request={"multipart/form-data": UploadSerializer},
+        responses={
+            201: enveloped(UploadOutputSerializer),
+            200: enveloped(UploadOutputSerializer),
+            **errors(400, 413, 415),
+        },
+    )
+    def post(self, request):
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise BadRequest({"file": ["Send the image as the multipart file field `file`."]})
+        stored, created = services.stored_file_upload(file=upload)
+        body = {
+            "file_key": stored.key,
+            "file_hash": stored.sha256,
+            "content_type": stored.content_type,
+            "byte_size": stored.byte_size,
+            "width": stored.width,
+            "height": stored.height,
+        }
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

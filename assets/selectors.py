@@ -1,0 +1,44 @@
+"""Reads for asset images: querysets that already fetch what the output needs."""
+
+import re
+
+from django.db.models import F
+
+from assets.models import AssetImage
+from core.exceptions import BadRequest, EntityNotFound
+from core.selectors import get_visible
+
+_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+def image_queryset(*, include_deleted: bool = False):
+    # all_objects on purpose when the caller asked for soft-deleted images too.
+    manager = AssetImage.all_objects if include_deleted else AssetImage.objects
+    return manager.select_related("file").prefetch_related("locales")
+
+
+def image_get(*, image_id, include_deleted: bool = False) -> AssetImage:
+    return get_visible(AssetImage, image_id, queryset=image_queryset(include_deleted=include_deleted))
+
+
+def _image_of_file(queryset) -> AssetImage:
+    # The live image first; with include_deleted, else the most recently deleted one.
+    image = queryset.order_by(F("deleted_at").desc(nulls_first=True)).first()
+    if image is None:
+        raise EntityNotFound()
+    return image
+
+
+def image_get_by_key(*, file_key: str, include_deleted: bool = False) -> AssetImage:
+    return _image_of_file(image_queryset(include_deleted=include_deleted).filter(file__key=file_key))
+
+
+def image_get_by_hash(*, file_hash: str, include_deleted: bool = False) -> AssetImage:
+    if not _SHA256.match(file_hash or ""):
+        raise BadRequest({"file_hash": ["Give the SHA-256 as 64 hexadecimal characters."]})
+    return _image_of_file(image_queryset(include_deleted=include_deleted).filter(file__sha256=file_hash.lower()))
+
+
+def image_list(*, include_deleted: bool = False):
+    """The image list before filters and paging (newest first)."""
+    return image_queryset(include_deleted=include_deleted)

@@ -1,0 +1,129 @@
+"""Writes for asset images: every interface (REST, admin, commands) calls these."""
+
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+
+from assets.models import AssetImage, AssetImageLocale, Gravity, StoredFile
+from assets.selectors import image_queryset
+from assets.storage import hash_file, inspect_image, storage_key
+from core import services as core_services
+from core.exceptions import BadRequest, Conflict
+from core.sanitize import sanitize_caption_html
+from core.validators import is_language_tag, normalize_language_tag
+
+
+def stored_file_upload(*, file) -> tuple[StoredFile, bool]:
+    """Store an uploaded image by its content; returns (record, created).
+
+    The file is written before its record, so a crash in between leaves an
+    orphan file (found by `verify_assets`), never a record without its file.
+    """
+    sha256 = getattr(file, "sha256", "") or None
+    size = getattr(file, "size", None)
+    if sha256 is None or size is None:
+        sha256, size = hash_file(file)
+    info = inspect_image(file)
+    existing = StoredFile.objects.filter(sha256=sha256).first()
+    if existing is not None and default_storage.exists(existing.key):
+        return existing, False
+    key = existing.key if existing is not None else storage_key(sha256, info.extension)
+    if not default_storage.exists(key):
+        file.seek(0)
+        saved = default_storage.save(key, file)
+        if saved != key:
+            # Another request stored the same bytes in between: keep one copy.
+            default_storage.delete(saved)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            record = StoredFile.objects.create(
+                key=key,
+                sha256=sha256,
+                byte_size=size,
+                content_type=info.content_type,
+                width=info.width,
+                height=info.height,
+            )
+    except IntegrityError:
+        return StoredFile.objects.get(sha256=sha256), False
+    return record, True
+
+
+def _clean_locales(locales) -> list[dict]:
+    cleaned, seen, errors = [], set(), {}
+    for index, item in enumerate(locales or []):
+        code = item.get("locale", "")
+        if not is_language_tag(code):
+            errors[index] = {"locale": ["Enter a well-formed BCP 47 language tag (such as en, fr, pt-BR)."]}
+            continue
+        code = normalize_language_tag(code)
+        if code in seen:
+            errors[index] = {"locale": [f"The locale {code} is given more than once."]}
+            continue
+        seen.add(code)
+        cleaned.append(
+            {
+                "locale": code,
+                "credit": item.get("credit", "") or "",
+                "caption_html": sanitize_caption_html(item.get("caption_html", "") or ""),
+            }
+        )
+    if errors:
+        raise BadRequest({"locales": [errors.get(i, {}) for i in range(len(locales))]})
+    return cleaned
+
+
+def _live_conflict(stored: StoredFile) -> Conflict:
+    live = AssetImage.objects.filter(file=stored).values_list("id", flat=True).first()
+    return Conflict({"file_key": ["A live image already uses this file."], "existing_id": str(live) if live else None})
+
+
+@transaction.atomic
+def image_create(
+    *,
+    file_key: str,
+    name: str,
+    file_hash: str | None = None,
+    gravity: str = Gravity.CENTER,
+    locales: list[dict] | None = None,
+) -> AssetImage:
+    """Describe an uploaded file; at most one live image per file (409 otherwise)."""
+    stored = StoredFile.objects.filter(key=file_key).first()
+    if stored is None:
+        raise BadRequest({"file_key": ["No uploaded file has this key. Upload the file first."]})
+    if file_hash is not None and file_hash.lower() != stored.sha256:
+        raise BadRequest({"file_hash": ["Does not match the SHA-256 of the stored file."]})
+    if not name or len(name) > 255:
+        raise BadRequest({"name": ["Give a name of 1 to 255 characters."]})
+    if gravity not in Gravity.values:
+        raise BadRequest({"gravity": [f"Choose one of: {', '.join(Gravity.values)}."]})
+    cleaned = _clean_locales(locales)
+    if AssetImage.objects.filter(file=stored).exists():
+        raise _live_conflict(stored)
+    try:
+        with transaction.atomic():
+            image = AssetImage.objects.create(file=stored, name=name, gravity=gravity)
+    except IntegrityError:
+        # A concurrent request created the live image between the check and the insert.
+        raise _live_conflict(stored) from None
+    AssetImageLocale.objects.bulk_create([AssetImageLocale(image=image, **item) for item in cleaned])
+    return image_queryset(include_deleted=True).get(pk=image.pk)
+
+
+def image_soft_delete(*, image: AssetImage) -> AssetImage:
+    return core_services.soft_delete(instance=image)
+
+
+def image_restore(*, image: AssetImage) -> AssetImage:
+    """Restore; 409 when another live image took its file meanwhile."""
+
+    def details(instance):
+        return {
+            "file_key": ["Another live image uses this file."],
+            "existing_id": str(
+                AssetImage.objects.filter(file_id=instance.file_id).values_list("id", flat=True).first()
+            ),
+        }
+
+    return core_services.restore(instance=image, conflict_details=details)

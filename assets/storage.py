@@ -1,0 +1,141 @@
+"""Streaming upload, hashing and content sniffing for stored files.
+
+An upload is written to a temporary file chunk by chunk while its SHA-256 is
+computed, and stops at the size limit: the whole file is never in memory.
+The content is then judged by Pillow, never by its name or declared type.
+"""
+
+import hashlib
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
+from PIL import Image, ImageFile
+
+from core.exceptions import BadRequest, PayloadTooLarge, UnsupportedMediaType
+
+# Pillow format → (content type, file extension).
+SUPPORTED_FORMATS = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "GIF": ("image/gif", "gif"),
+    "WEBP": ("image/webp", "webp"),
+}
+CHUNK_SIZE = 256 * 1024
+
+
+def too_large(max_bytes: int) -> PayloadTooLarge:
+    return PayloadTooLarge({"file": [f"The file is larger than the limit of {max_bytes} bytes."]})
+
+
+class HashedUpload(TemporaryUploadedFile):
+    """A spooled upload that knows its SHA-256."""
+
+    sha256: str = ""
+
+
+class HashingUploadHandler(FileUploadHandler):
+    """Spools each uploaded file to disk while hashing it; 413 past the limit."""
+
+    chunk_size = CHUNK_SIZE
+
+    def __init__(self, request=None, max_bytes: int | None = None):
+        super().__init__(request)
+        self.max_bytes = max_bytes if max_bytes is not None else settings.BACKOFFICE_UPLOAD_MAX_BYTES
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        # Multipart framing adds a little; anything far beyond the limit is refused unread.
+        if content_length and content_length > self.max_bytes + 64 * 1024:
+            raise too_large(self.max_bytes)
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.file = HashedUpload(self.file_name, self.content_type, 0, self.charset, self.content_type_extra)
+        self.hasher = hashlib.sha256()
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > self.max_bytes:
+            self.file.close()
+            raise too_large(self.max_bytes)
+        self.hasher.update(raw_data)
+        self.file.write(raw_data)
+
+    def file_complete(self, file_size):
+        self.file.seek(0)
+        self.file.size = file_size
+        self.file.sha256 = self.hasher.hexdigest()
+        return self.file
+
+
+def hash_file(file) -> tuple[str, int]:
+    """SHA-256 and size of a file read in chunks (files not received over HTTP)."""
+    hasher, size = hashlib.sha256(), 0
+    file.seek(0)
+    for chunk in iter(lambda: file.read(CHUNK_SIZE), b""):
+        hasher.update(chunk)
+        size += len(chunk)
+    file.seek(0)
+    return hasher.hexdigest(), size
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    content_type: str
+    extension: str
+    width: int
+    height: int
+
+
+def inspect_image(file, max_pixels: int | None = None) -> ImageInfo:
+    """Judge the bytes: a real JPEG, PNG, GIF or WebP within the pixel limit, or an error.
+
+    Not an image of those kinds → 415; too many pixels (decompression bomb),
+    truncated or corrupt → 400. JPEGs are decoded in draft mode (reduced scale)
+    so checking a large photo does not allocate its full raster.
+    """
+    max_pixels = max_pixels or settings.BACKOFFICE_UPLOAD_MAX_PIXELS
+    unsupported = UnsupportedMediaType({"file": ["Upload a JPEG, PNG, GIF or WebP image."]})
+    file.seek(0)
+    try:
+        with warnings.catch_warnings():
+            # The pixel limit is checked below against our own setting.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(file, formats=list(SUPPORTED_FORMATS))
+    except Image.DecompressionBombError:
+        raise BadRequest({"file": [f"The image has more than {max_pixels} pixels."]}) from None
+    except (Image.UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        raise unsupported from None
+    with image:
+        fmt = image.format
+        width, height = image.size
+    if fmt not in SUPPORTED_FORMATS:
+        raise unsupported
+    if width < 1 or height < 1 or width * height > max_pixels:
+        raise BadRequest({"file": [f"The image has more than {max_pixels} pixels."]})
+    corrupt = BadRequest({"file": ["The image is truncated or corrupt."]})
+    previous = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        file.seek(0)
+        with Image.open(file, formats=[fmt]) as image:
+            image.verify()  # checksums (PNG CRCs) over the whole file, no decoding
+        file.seek(0)
+        with Image.open(file, formats=[fmt]) as image:
+            if fmt == "JPEG":
+                image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+            image.load()  # decodes to the end: a truncated file fails here
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, EOFError):
+        raise corrupt from None
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = previous
+        file.seek(0)
+    content_type, extension = SUPPORTED_FORMATS[fmt]
+    return ImageInfo(content_type, extension, width, height)
+
+
+def storage_key(sha256: str, extension: str) -> str:
+    return f"images/{sha256[:2]}/{sha256}.{extension}"

@@ -1,0 +1,38 @@
+"""URLs: the API under /api/core/v2/, its schema and docs, health probes, the admin."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+
+from core import views as core_views
+
+API_BASE = "api/core/v2/"
+
+api_patterns = [
+    path("", include("assets.api.urls")),
+    path("", include("categories.api.urls")),
+    path("", include("references.api.urls")),
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="api-docs"),
+    # Last: any other URL under the API base is a JSON 404.
+    re_path(r"^.*$", core_views.api_not_found),
+]
+
+urlpatterns = [
+    path(API_BASE, include(api_patterns)),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage") and settings.MEDIA_URL.startswith("/"):
+    # Local disk storage: serve the files so that the admin thumbnails and `url` work.
+    # With S3 the bucket serves them.
+    urlpatterns.append(
+        re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+    )
+
+handler404 = core_views.handler404
+handler500 = core_views.handler500

@@ -1,0 +1,130 @@
+"""API-key authentication and the one role permission (contract §1).
+
+Keys are djangorestframework-api-key keys (`prefix.secret`, stored as a
+SHA-512 hash). The library's own permission class answers 403 for every
+failure and has no roles, so authentication and roles are done here, on top
+of its model and hasher, following DRF's authentication contract.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+from rest_framework import authentication, exceptions, permissions
+
+from core.models import APIKey
+
+HEADER = "HTTP_X_API_KEY"
+QUERY_PARAM = "x-api-key"
+_CACHE_PREFIX = "apikey:v1:"
+_FIELDS = ("id", "prefix", "hashed_key", "name", "roles", "revoked", "expiry_date", "last_used_at")
+
+
+@dataclass(frozen=True)
+class KeyUser:
+    """`request.user` for a request made with an API key (not a Django user)."""
+
+    api_key: APIKey
+    is_authenticated: bool = True
+    is_anonymous: bool = False
+    is_staff: bool = False
+
+    def __str__(self) -> str:
+        return f"api key {self.api_key.name} ({self.api_key.prefix})"
+
+
+def cache_key_for_prefix(prefix: str) -> str:
+    return _CACHE_PREFIX + prefix
+
+
+def forget_cached_key(prefix: str) -> None:
+    """Drop a key from the cache so that a revocation or edit applies at once here."""
+    cache.delete(cache_key_for_prefix(prefix))
+
+
+def _load_key(prefix: str) -> APIKey | None:
+    """The key row for a prefix, from the cache when fresh (no query), else the database."""
+    ckey = cache_key_for_prefix(prefix)
+    row = cache.get(ckey)
+    if row is None:
+        row = APIKey.objects.filter(prefix=prefix).values(*_FIELDS).first()
+        if row is None:
+            return None
+        cache.set(ckey, row, settings.BACKOFFICE_API_KEY_CACHE_SECONDS)
+    return APIKey(**row)
+
+
+def _touch_last_used(api_key: APIKey) -> None:
+    """Write `last_used_at` at most once per interval per key, not on every request."""
+    now = timezone.now()
+    interval = timedelta(seconds=settings.BACKOFFICE_API_KEY_LAST_USED_INTERVAL)
+    if api_key.last_used_at is not None and now - api_key.last_used_at < interval:
+        return
+    APIKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+    api_key.last_used_at = now
+    ckey = cache_key_for_prefix(api_key.prefix)
+    row = cache.get(ckey)
+    if row is not None:
+        row["last_used_at"] = now
+        cache.set(ckey, row, settings.BACKOFFICE_API_KEY_CACHE_SECONDS)
+
+
+def key_from_request(request) -> str | None:
+    """The raw key sent: the header wins over the query parameter (when allowed)."""
+    key = request.META.get(HEADER)
+    if key:
+        return key
+    if settings.BACKOFFICE_API_KEY_IN_QUERY:
+        return request.GET.get(QUERY_PARAM) or None
+    return None
+
+
+class APIKeyAuthentication(authentication.BaseAuthentication):
+    """None when no key was sent, AuthenticationFailed for a bad one."""
+
+    def authenticate(self, request):
+        raw = key_from_request(request._request)
+        if raw is None:
+            return None
+        prefix, dot, secret = raw.partition(".")
+        if not dot or not prefix or not secret or len(raw) > 200:
+            raise exceptions.AuthenticationFailed()
+        api_key = _load_key(prefix)
+        if api_key is None or api_key.revoked or api_key.has_expired:
+            raise exceptions.AuthenticationFailed()
+        if not APIKey.objects.key_generator.verify(raw, api_key.hashed_key):
+            raise exceptions.AuthenticationFailed()
+        _touch_last_used(api_key)
+        return KeyUser(api_key), api_key
+
+    def authenticate_header(self, request) -> str:
+        # Makes DRF answer 401 rather than 403 when authentication fails.
+        return 'ApiKey header="x-api-key"'
+
+
+class HasRole(permissions.BasePermission):
+    """Each view declares `api_resource` ("assets", ...); reads need
+    `<resource>:read`, every other method `<resource>:write`, `admin` has all.
+
+    A view may list extra read-only actions in `read_actions` (such as the
+    reference lookup, a POST that only reads).
+    """
+
+    READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+    def has_permission(self, request, view) -> bool:
+        api_key = request.auth
+        if not isinstance(api_key, APIKey):
+            return False  # DRF turns this into 401 since no authenticator succeeded
+        return api_key.has_role(required_role(request, view))
+
+
+def required_role(request, view) -> str:
+    resource = view.api_resource
+    action = getattr(view, "action", None)
+    is_read = request.method in HasRole.READ_METHODS or (
+        action is not None and action in getattr(view, "read_actions", ())
+    )
+    return f"{resource}:{'read' if is_read else 'write'}"

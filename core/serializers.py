@@ -1,0 +1,44 @@
+"""Serializer helpers every app shares."""
+
+from datetime import datetime
+
+from rest_framework import serializers
+
+
+def rfc3339(value: datetime | None) -> str | None:
+    """RFC 3339 in UTC with a `Z` suffix (contract §2)."""
+    if value is None:
+        return None
+    return value.isoformat().replace("+00:00", "Z")
+
+
+class FastOutputSerializer(serializers.Serializer):
+    """An output serializer whose fields document the schema, while
+    `to_representation` builds the dict directly: DRF's per-field machinery
+    costs more than the rest of a read request (docs/performance.md).
+    Subclasses implement `represent(instance) -> dict` with the same keys.
+    """
+
+    def to_representation(self, instance):
+        return self.represent(instance)
+
+    @staticmethod
+    def represent(instance) -> dict:
+        raise NotImplementedError
+
+
+class StrictSerializer(serializers.Serializer):
+    """An input serializer that refuses unknown fields (clear 400s for typos).
+
+    Fields listed in `ignored_fields` (such as a server-generated `id` sent on
+    create) are accepted and dropped.
+    """
+
+    ignored_fields: tuple[str, ...] = ()
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = set(data) - set(self.fields) - set(self.ignored_fields)
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
+        return super().to_internal_value(data)

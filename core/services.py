@@ -1,0 +1,80 @@
+"""Writes shared by every app: soft delete, restore, API keys."""
+
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.auth import forget_cached_key
+from core.exceptions import BadRequest, Conflict, EntityNotFound
+from core.models import ROLES, APIKey, SoftDeleteModel
+
+
+@transaction.atomic
+def soft_delete(*, instance: SoftDeleteModel) -> SoftDeleteModel:
+    """Set `deleted_at`; deleting an already deleted entity is a 404 (contract §3)."""
+    model = type(instance)
+    # Lock the row so that a concurrent restore or delete sees one outcome.
+    locked = model.all_objects.select_for_update().filter(pk=instance.pk).first()
+    if locked is None or locked.deleted_at is not None:
+        raise EntityNotFound()
+    now = timezone.now()
+    model.all_objects.filter(pk=instance.pk).update(deleted_at=now, updated_at=now)
+    instance.deleted_at, instance.updated_at = now, now
+    return instance
+
+
+def restore(*, instance: SoftDeleteModel, conflict_details=None) -> SoftDeleteModel:
+    """Clear `deleted_at`; a live entity is returned as it is (idempotent).
+
+    A restore that would break a uniqueness rule among live rows is a 409 and
+    the entity stays deleted.
+    """
+    if instance.deleted_at is None:
+        return instance
+    model = type(instance)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            model.all_objects.filter(pk=instance.pk).update(deleted_at=None, updated_at=now)
+    except IntegrityError:
+        details = conflict_details(instance) if conflict_details else {"id": [str(instance.pk)]}
+        raise Conflict(details) from None
+    instance.deleted_at, instance.updated_at = None, now
+    return instance
+
+
+def validate_roles(roles) -> list[str]:
+    roles = sorted({role.strip() for role in roles if role.strip()})
+    unknown = [role for role in roles if role not in ROLES]
+    if unknown or not roles:
+        raise BadRequest(
+            {
+                "roles": [
+                    f"Choose one or more of: {', '.join(sorted(ROLES))}."
+                    + (f" Unknown: {', '.join(unknown)}." if unknown else "")
+                ]
+            }
+        )
+    return roles
+
+
+@transaction.atomic
+def api_key_create(*, name: str, roles, expires_in_days: int | None = None) -> tuple[APIKey, str]:
+    """Create a key; returns the row and the secret, which is never stored nor shown again."""
+    name = (name or "").strip()
+    if not name or len(name) > 50:
+        raise BadRequest({"name": ["Give a name of 1 to 50 characters."]})
+    if expires_in_days is not None and expires_in_days < 1:
+        raise BadRequest({"expires_in_days": ["Give a whole number of days, at least 1."]})
+    expiry = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
+    return APIKey.objects.create_key(name=name, roles=validate_roles(roles), expiry_date=expiry)
+
+
+@transaction.atomic
+def api_key_revoke(*, api_key: APIKey) -> APIKey:
+    if not api_key.revoked:
+        api_key.revoked = True
+        api_key.save(update_fields=["revoked"])
+    forget_cached_key(api_key.prefix)
+    return api_key

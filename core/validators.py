@@ -1,0 +1,97 @@
+"""Shared validators: UUID path segments, BCP 47 language tags, URNs."""
+
+import re
+import uuid
+
+from django.core.exceptions import ValidationError
+
+from core.exceptions import InvalidUUID
+
+
+def parse_uuid(value: str) -> uuid.UUID:
+    """A path `{id}` as a UUID, or the contract's 400 `Invalid uuid sent`."""
+    try:
+        return uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        raise InvalidUUID() from None
+
+
+# RFC 5646 "langtag" (well-formed, not checked against the registry), plus the
+# grandfathered irregular tags and private-use tags. Written here because no
+# maintained Django library validates BCP 47 well-formedness.
+_LANGTAG = re.compile(
+    r"""^(
+      (?P<language>[a-z]{2,3}(-[a-z]{3}){0,3}|[a-z]{4}|[a-z]{5,8})
+      (-[a-z]{4})?                                # script
+      (-([a-z]{2}|[0-9]{3}))?                     # region
+      (-([a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*        # variants
+      (-[0-9a-wy-z](-[a-z0-9]{2,8})+)*            # extensions
+      (-x(-[a-z0-9]{1,8})+)?                      # private use
+    |x(-[a-z0-9]{1,8})+
+    |en-gb-oed|i-ami|i-bnn|i-default|i-enochian|i-hak|i-klingon|i-lux|i-mingo
+    |i-navajo|i-pwn|i-tao|i-tay|i-tsu|sgn-be-fr|sgn-be-nl|sgn-ch-de
+    |art-lojban|cel-gaulish|no-bok|no-nyn|zh-guoyu|zh-hakka|zh-min|zh-min-nan|zh-xiang
+    )$""",
+    re.VERBOSE,
+)
+
+
+def is_language_tag(value: str) -> bool:
+    if not isinstance(value, str) or len(value) > 64 or not value.isascii():
+        return False
+    tag = value.lower()
+    if not _LANGTAG.match(tag):
+        return False
+    # Variants and extension singletons may not repeat (RFC 5646 §2.2.5, §2.2.6).
+    subtags = tag.split("-x-")[0].split("-")
+    singletons = [s for s in subtags[1:] if len(s) == 1]
+    return len(singletons) == len(set(singletons))
+
+
+def validate_language_tag(value: str) -> None:
+    if not is_language_tag(value):
+        raise ValidationError(
+            "Enter a well-formed BCP 47 language tag (such as en, fr, pt-BR, zh-Hant).",
+            code="invalid_locale",
+        )
+
+
+# RFC 8141: urn:<NID>:<NSS>[?+r-component][?=q-component][#f-component]
+_PCHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})"
+_URN = re.compile(
+    rf"^urn:(?P<nid>[A-Za-z0-9][A-Za-z0-9-]{{0,30}}[A-Za-z0-9]):"
+    rf"(?P<nss>{_PCHAR}(?:{_PCHAR}|/)*)"
+    rf"(?:\?\+{_PCHAR}(?:{_PCHAR}|/|\?)*)?"
+    rf"(?:\?={_PCHAR}(?:{_PCHAR}|/|\?)*)?"
+    rf"(?:#(?:{_PCHAR}|/|\?)*)?$",
+    re.IGNORECASE,
+)
+
+
+def is_urn(value: str) -> bool:
+    if not isinstance(value, str) or len(value) > 255:
+        return False
+    match = _URN.match(value)
+    # "urn-" followed by digits is the reserved informal namespace form (RFC 8141 §5.2).
+    return bool(match) and not match.group("nid").lower().startswith("urn-")
+
+
+def validate_urn(value: str) -> None:
+    if not is_urn(value):
+        raise ValidationError("Enter a valid URN (RFC 8141: urn:<nid>:<nss>).", code="invalid_urn")
+
+
+def normalize_language_tag(value: str) -> str:
+    """Canonical casing (RFC 5646 §2.1.1): `pt-br` → `pt-BR`, `zh-hant` → `zh-Hant`.
+
+    Tags are case-insensitive, so uniqueness rules compare the canonical form.
+    Everything from the first singleton (extensions, private use) is lowercase.
+    """
+    out: list[str] = []
+    lowercase_rest = False
+    for index, subtag in enumerate(value.lower().split("-")):
+        if index > 0 and not lowercase_rest and subtag.isalpha() and len(subtag) in (2, 4):
+            subtag = subtag.upper() if len(subtag) == 2 else subtag.title()
+        lowercase_rest = lowercase_rest or len(subtag) == 1
+        out.append(subtag)
+    return "-".join(out)

@@ -1,0 +1,81 @@
+"""Views every app shares: health probes, JSON 404/500 and the base API view."""
+
+import logging
+
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+from rest_framework.views import APIView
+
+from core.exceptions import BadRequest
+
+logger = logging.getLogger("backoffice.api")
+API_PREFIX = "/api/"
+
+
+class BaseAPIView(APIView):
+    """Base of every REST view: declares `api_resource` for the role check."""
+
+    api_resource: str = ""
+
+    def include_deleted(self) -> bool:
+        return parse_bool_param(self.request, "include_deleted")
+
+
+def parse_bool_param(request, name: str, default: bool = False) -> bool:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"true", "1"}:
+        return True
+    if value in {"false", "0"}:
+        return False
+    raise BadRequest({name: ["Must be true or false."]})
+
+
+@require_GET
+def healthz(request):
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def readyz(request):
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception:  # any failure means not ready; the reason goes to the log only
+        logger.exception("readyz: database check failed")
+        checks["database"] = "unavailable"
+    try:
+        default_storage.exists("readyz-probe")
+        checks["storage"] = "ok"
+    except Exception:  # as above
+        logger.exception("readyz: storage check failed")
+        checks["storage"] = "unavailable"
+    ready = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+
+
+def api_not_found(request, *args, **kwargs):
+    """Unknown URLs under the API base: JSON, never an HTML page."""
+    return JsonResponse({"error": "Not found"}, status=404)
+
+
+def handler404(request, exception=None):
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"error": "Not found"}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def handler500(request):
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"error": "Internal server error"}, status=500)
+    from django.views.defaults import server_error
+
+    return server_error(request)

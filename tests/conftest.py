@@ -1,0 +1,55 @@
+"""Fixtures shared by every test module."""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from core.services import api_key_create
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings, tmp_path):
+    """Each test: files in its own folder, an empty cache (keys, rate limits)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def make_key(db):
+    """make_key("assets:read", ...) → the raw key of a new API key with those roles."""
+
+    def make(*roles: str, **kwargs) -> str:
+        _, key = api_key_create(name=kwargs.pop("name", "test"), roles=list(roles) or ["admin"], **kwargs)
+        return key
+
+    return make
+
+
+@pytest.fixture
+def admin_key(make_key) -> str:
+    return make_key("admin")
+
+
+@pytest.fixture
+def client_for():
+    """client_for(key) → an APIClient sending that key in the x-api-key header."""
+
+    def make(key: str | None = None) -> APIClient:
+        client = APIClient()
+        if key is not None:
+            client.credentials(HTTP_X_API_KEY=key)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api(client_for, admin_key) -> APIClient:
+    """An API client with an admin key."""
+    return client_for(admin_key)

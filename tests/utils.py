@@ -1,0 +1,15 @@
+"""Small helpers for tests: in-memory images and API calls with a key."""
+
+import io
+
+from PIL import Image
+
+
+def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (8, 6), color=(200, 30, 30)) -> bytes:
+    buffer = io.BytesIO()
+    mode = "RGB" if fmt in {"JPEG", "WEBP"} else "RGBA" if fmt == "PNG" else "P"
+    Image.new(mode, size, color if mode != "P" else 1).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+API = "/api/core/v2"
