@@ -95,3 +95,6 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["api_key_prefix", "key"], name="idempotency_key_per_api_key"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"

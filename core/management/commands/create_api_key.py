@@ -28,9 +28,10 @@ class Command(BaseCommand):
         except APIError as exc:
             raise CommandError("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.details.items())) from exc
         expiry = api_key.expiry_date.isoformat() if api_key.expiry_date else "never"
+        roles_text = ",".join(api_key.roles)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Created API key {api_key.prefix} ({api_key.name}); roles: {','.join(api_key.roles)}; expires: {expiry}."
+                f"Created API key {api_key.prefix} ({api_key.name}); roles: {roles_text}; expires: {expiry}."
             )
         )
         self.stdout.write("Store it now: it is not shown again.")
