@@ -78,7 +78,9 @@ def error_body(exc: BaseException) -> tuple[int, dict, dict]:
     if isinstance(exc, APIError):
         return exc.status_code, exc.body(), {}
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-        return 401, {"error": "Unauthorized API KEY"}, {}
+        # DRF sets `auth_header` from the authenticator; a 401 must name the scheme (RFC 9110 §15.5.2).
+        auth_header = getattr(exc, "auth_header", None)
+        return 401, {"error": "Unauthorized API KEY"}, {"WWW-Authenticate": auth_header} if auth_header else {}
     if isinstance(exc, exceptions.PermissionDenied | DjangoPermissionDenied):
         return 403, {"error": "Unauthorized roles"}, {}
     if isinstance(exc, exceptions.NotFound | Http404):
