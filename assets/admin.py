@@ -1,0 +1,202 @@
+"""The editors' admin for asset images, through the same services as the API."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from assets import services
+from assets.models import AssetImage, AssetImageLocale, Gravity, StoredFile
+from core.admin_utils import DeletedFilter
+from core.exceptions import APIError
+from core.sanitize import sanitize_caption_html
+from core.validators import is_language_tag, normalize_language_tag
+
+# Where the crop anchor sits: the thumbnail is cropped to a square around it.
+GRAVITY_POSITION = {
+    Gravity.CENTER: "center",
+    Gravity.NORTH: "center top",
+    Gravity.NORTHEAST: "right top",
+    Gravity.EAST: "right center",
+    Gravity.SOUTHEAST: "right bottom",
+    Gravity.SOUTH: "center bottom",
+    Gravity.SOUTHWEST: "left bottom",
+    Gravity.WEST: "left center",
+    Gravity.NORTHWEST: "left top",
+}
+
+
+def error_text(exc: APIError) -> str:
+    details = exc.details or {}
+    if isinstance(details, dict):
+        return " ".join(
+            f"{field}: {' '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
+            for field, msgs in details.items()
+        )
+    return exc.error
+
+
+def thumbnail(image: AssetImage | None, size: int = 64) -> str:
+    if image is None or image.file_id is None:
+        return "—"
+    from django.core.files.storage import default_storage
+
+    return format_html(
+        '<img src="{}" alt="" title="gravity: {}" class="asset-thumb" '
+        'style="width:{}px;height:{}px;object-fit:cover;object-position:{};border-radius:4px">',
+        default_storage.url(image.file.key),
+        image.gravity,
+        size,
+        size,
+        GRAVITY_POSITION.get(image.gravity, "center"),
+    )
+
+
+class LocaleInlineForm(forms.ModelForm):
+    """The same rules as the API: a well-formed locale (stored normalized), sanitized caption."""
+
+    class Meta:
+        model = AssetImageLocale
+        fields = ["locale", "credit", "caption_html"]
+
+    def clean_locale(self) -> str:
+        code = self.cleaned_data["locale"]
+        if not is_language_tag(code):
+            raise forms.ValidationError("Enter a well-formed BCP 47 language tag (such as en, fr, pt-BR).")
+        return normalize_language_tag(code)
+
+    def clean_caption_html(self) -> str:
+        return sanitize_caption_html(self.cleaned_data.get("caption_html") or "")
+
+
+class LocaleInline(admin.StackedInline):
+    model = AssetImageLocale
+    form = LocaleInlineForm
+    extra = 1
+
+
+class AssetImageForm(forms.ModelForm):
+    upload = forms.FileField(
+        required=False,
+        help_text="A JPEG, PNG, GIF or WebP image. Identical files are stored once.",
+    )
+
+    class Meta:
+        model = AssetImage
+        fields = ["name", "gravity"]
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("upload")
+        if self.instance.pk is None and upload is None:
+            self.add_error("upload", "Choose an image file.")
+        if upload is not None:
+            if upload.size > settings.BACKOFFICE_UPLOAD_MAX_BYTES:
+                self.add_error("upload", f"The file is larger than {settings.BACKOFFICE_UPLOAD_MAX_BYTES} bytes.")
+                return cleaned
+            try:
+                stored, _created = services.stored_file_upload(file=upload)
+            except APIError as exc:
+                self.add_error("upload", error_text(exc))
+                return cleaned
+            live = AssetImage.objects.filter(file=stored).exclude(pk=self.instance.pk).first()
+            if live is not None:
+                self.add_error("upload", f"A live image already uses this file: “{live.name}” ({live.pk}).")
+            cleaned["stored_file"] = stored
+        return cleaned
+
+
+@admin.register(AssetImage)
+class AssetImageAdmin(admin.ModelAdmin):
+    form = AssetImageForm
+    inlines = [LocaleInline]
+    list_display = ["thumb", "name", "gravity", "file_key", "locales_list", "inserted_at", "is_live"]
+    list_display_links = ["thumb", "name"]
+    list_filter = [DeletedFilter, "gravity"]
+    search_fields = ["name", "file__key", "file__sha256"]
+    readonly_fields = ["preview", "file_info", "inserted_at", "updated_at", "deleted_at"]
+    fields = ["preview", "upload", "name", "gravity", "file_info", "inserted_at", "updated_at", "deleted_at"]
+    actions = ["soft_delete", "restore"]
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        # all_objects on purpose: editors find deleted images (filter) to restore them.
+        return AssetImage.all_objects.select_related("file").prefetch_related("locales")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # erasing is the purge command's job
+        return actions
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="image")
+    def thumb(self, obj):
+        return thumbnail(obj)
+
+    @admin.display(description="preview")
+    def preview(self, obj):
+        return thumbnail(obj, size=240) if obj and obj.pk else "—"
+
+    @admin.display(description="file key", ordering="file__key")
+    def file_key(self, obj):
+        return obj.file.key
+
+    @admin.display(description="file")
+    def file_info(self, obj):
+        if not obj or not obj.file_id:
+            return "—"
+        f = obj.file
+        return f"{f.key} · {f.content_type} · {f.width}×{f.height} · {f.byte_size} bytes · sha256 {f.sha256}"
+
+    @admin.display(description="locales")
+    def locales_list(self, obj):
+        return ", ".join(loc.locale for loc in obj.locales.all())
+
+    @admin.display(description="live", boolean=True, ordering="deleted_at")
+    def is_live(self, obj):
+        return obj.deleted_at is None
+
+    def save_model(self, request, obj, form, change):
+        stored = form.cleaned_data.get("stored_file")
+        if not change:
+            image = services.image_create(file_key=stored.key, name=obj.name, gravity=obj.gravity, locales=[])
+            obj.pk, obj.file, obj._state.adding = image.pk, image.file, False
+            obj.inserted_at, obj.updated_at = image.inserted_at, image.updated_at
+            return
+        if stored is not None:
+            obj.file = stored
+        obj.save()
+
+    @admin.action(description="Soft delete the selected images")
+    def soft_delete(self, request, queryset):
+        done = 0
+        for image in queryset.filter(deleted_at__isnull=True):
+            services.image_soft_delete(image=image)
+            done += 1
+        self.message_user(request, f"Soft-deleted {done} image(s).", messages.SUCCESS)
+
+    @admin.action(description="Restore the selected images")
+    def restore(self, request, queryset):
+        done = 0
+        for image in queryset.filter(deleted_at__isnull=False):
+            try:
+                services.image_restore(image=image)
+                done += 1
+            except APIError as exc:
+                self.message_user(request, f"“{image.name}” was not restored: {error_text(exc)}", messages.ERROR)
+        self.message_user(request, f"Restored {done} image(s).", messages.SUCCESS)
+
+
+@admin.register(StoredFile)
+class StoredFileAdmin(admin.ModelAdmin):
+    list_display = ["key", "content_type", "width", "height", "byte_size", "created_at"]
+    search_fields = ["key", "sha256"]
+    readonly_fields = ["key", "sha256", "byte_size", "content_type", "width", "height", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # files arrive through uploads
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # unused files are erased by purge_deleted
