@@ -1,0 +1,84 @@
+"""REST views for references (contract §6): declare, validate, call a service or selector."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from core.idempotency import idempotent_create
+from core.schema import enveloped, errors
+from core.views import BaseAPIView
+from references import selectors, services
+from references.api.serializers import ReferenceCreateSerializer, ReferenceLookupSerializer, ReferenceOutputSerializer
+
+TAG = ["references"]
+represent = ReferenceOutputSerializer.represent
+
+REF_PATH = OpenApiParameter(
+    "ref",
+    str,
+    OpenApiParameter.PATH,
+    description="`provider:id`, split at the first colon; percent-encode the id where needed (`/`, `?`, `#`, `%`).",
+)
+
+
+class ReferenceCollectionView(BaseAPIView):
+    api_resource = "references"
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="references_create",
+        request=ReferenceCreateSerializer,
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+        responses={201: enveloped(ReferenceOutputSerializer), **errors(400, 409, 422)},
+    )
+    def post(self, request):
+        def create():
+            serializer = ReferenceCreateSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            reference = services.reference_create(**serializer.validated_data)
+            return Response(represent(reference), status=status.HTTP_201_CREATED)
+
+        return idempotent_create(request, "references", create)
+
+
+class ReferenceLookupView(BaseAPIView):
+    """A POST that only reads (a body carries 100 refs better than a query string)."""
+
+    api_resource = "references"
+    action = "lookup"
+    read_actions = ("lookup",)
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="references_lookup",
+        request=ReferenceLookupSerializer,
+        responses={200: enveloped(ReferenceOutputSerializer, many=True), **errors(400)},
+    )
+    def post(self, request):
+        serializer = ReferenceLookupSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        references = selectors.references_lookup(refs=serializer.validated_data["refs"])
+        return Response([represent(reference) for reference in references])
+
+
+class ReferenceDetailView(BaseAPIView):
+    api_resource = "references"
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="references_get",
+        parameters=[REF_PATH],
+        responses={200: enveloped(ReferenceOutputSerializer), **errors(404)},
+    )
+    def get(self, request, ref):
+        return Response(represent(selectors.reference_get(ref=ref)))
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="references_delete",
+        parameters=[REF_PATH],
+        responses={204: None, **errors(404)},
+    )
+    def delete(self, request, ref):
+        services.reference_delete(reference=selectors.reference_get(ref=ref))
+        return Response(status=status.HTTP_204_NO_CONTENT)
