@@ -40,7 +40,8 @@ def is_language_tag(value: str) -> bool:
     if not isinstance(value, str) or len(value) > 64 or not value.isascii():
         return False
     tag = value.lower()
-    if not _LANGTAG.match(tag):
+    # fullmatch: `$` would also accept a trailing newline.
+    if not _LANGTAG.fullmatch(tag):
         return False
     # Variants and extension singletons may not repeat (RFC 5646 §2.2.5, §2.2.6).
     subtags = tag.split("-x-")[0].split("-")
@@ -71,7 +72,7 @@ _URN = re.compile(
 def is_urn(value: str) -> bool:
     if not isinstance(value, str) or len(value) > 255:
         return False
-    match = _URN.match(value)
+    match = _URN.fullmatch(value)  # `$` would also accept a trailing newline
     # "urn-" followed by digits is the reserved informal namespace form (RFC 8141 §5.2).
     return bool(match) and not match.group("nid").lower().startswith("urn-")
 
