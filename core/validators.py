@@ -43,10 +43,17 @@ def is_language_tag(value: str) -> bool:
     # fullmatch: `$` would also accept a trailing newline.
     if not _LANGTAG.fullmatch(tag):
         return False
-    # Variants and extension singletons may not repeat (RFC 5646 §2.2.5, §2.2.6).
-    subtags = tag.split("-x-")[0].split("-")
+    # Variants and extension singletons may not repeat (RFC 5646 §2.2.5, §2.2.6);
+    # private-use subtags (after `x`, which can only be a singleton) may.
+    subtags = tag.split("-")
+    if "x" in subtags:
+        subtags = subtags[: subtags.index("x")]
     singletons = [s for s in subtags[1:] if len(s) == 1]
-    return len(singletons) == len(set(singletons))
+    if len(singletons) != len(set(singletons)):
+        return False
+    head = subtags[1 : subtags.index(singletons[0])] if singletons else subtags[1:]
+    variants = [s for s in head if len(s) >= 5 or (len(s) == 4 and s[0].isdigit())]
+    return len(variants) == len(set(variants))
 
 
 def validate_language_tag(value: str) -> None:
