@@ -14,9 +14,10 @@ from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
-from core.exceptions import APIError, BadRequest, IdempotencyKeyReused, error_body, error_response
+from core.exceptions import BadRequest, IdempotencyKeyReused, error_body, error_response
 from core.models import IdempotencyRecord
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
@@ -58,7 +59,9 @@ def idempotent_create(request, scope: str, create: Callable[[], Response]) -> Re
                     with transaction.atomic():
                         response = create()
                     status_code, body = response.status_code, response.data
-                except APIError as exc:
+                except APIException as exc:
+                    # Every expected error (a serializer's 400 too) is an answer to replay;
+                    # anything else is a bug, rolled back with the record.
                     status_code, body, _headers = error_body(exc)
                 record.status_code, record.body = status_code, json.loads(json.dumps(body, default=str))
                 record.save(update_fields=["status_code", "body"])
