@@ -1,0 +1,111 @@
+"""REST views for categories (contract §5): declare, validate, call a service."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from categories import selectors, services
+from categories.api.filters import CategoryFilter
+from categories.api.serializers import CategoryCreateSerializer, CategoryOutputSerializer, CategoryPatchSerializer
+from core.filters import apply_filters
+from core.idempotency import idempotent_create
+from core.pagination import KeysetPagination
+from core.schema import ID_PATH, INCLUDE_DELETED, enveloped, errors
+from core.views import BaseAPIView
+
+TAG = ["categories"]
+represent = CategoryOutputSerializer.represent
+
+
+class CategoryCollectionView(BaseAPIView):
+    api_resource = "categories"
+    cursor_scope = "categories"
+    pagination_class = KeysetPagination
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="categories_list",
+        parameters=[
+            INCLUDE_DELETED,
+            OpenApiParameter("is_archived", bool, description="Only archived (true) or not archived (false)."),
+            OpenApiParameter("locale", str, description="Categories having a live locale with this BCP 47 tag."),
+            OpenApiParameter("search", str, description="Case-insensitive substring of any live locale name."),
+        ],
+        responses={200: CategoryOutputSerializer(many=True), **errors(400)},
+    )
+    def get(self, request):
+        queryset = apply_filters(
+            CategoryFilter, request, selectors.category_list(include_deleted=self.include_deleted())
+        )
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response([represent(category) for category in page])
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="categories_create",
+        request=CategoryCreateSerializer,
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+        responses={201: enveloped(CategoryOutputSerializer), **errors(400, 409, 422)},
+    )
+    def post(self, request):
+        def create():
+            serializer = CategoryCreateSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            category = services.category_create(**serializer.validated_data)
+            return Response(represent(category), status=status.HTTP_201_CREATED)
+
+        return idempotent_create(request, "categories", create)
+
+
+class CategoryDetailView(BaseAPIView):
+    api_resource = "categories"
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="categories_get",
+        parameters=[ID_PATH, INCLUDE_DELETED],
+        responses={200: enveloped(CategoryOutputSerializer), **errors(400, 404)},
+    )
+    def get(self, request, id):
+        category = selectors.category_get(category_id=id, include_deleted=self.include_deleted())
+        return Response(represent(category))
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="categories_update",
+        request=CategoryPatchSerializer,
+        parameters=[ID_PATH],
+        responses={200: enveloped(CategoryOutputSerializer), **errors(400, 404, 409)},
+    )
+    def patch(self, request, id):
+        category = selectors.category_get(category_id=id)
+        serializer = CategoryPatchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        category = services.category_update(category=category, **serializer.validated_data)
+        return Response(represent(category))
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="categories_delete",
+        parameters=[ID_PATH],
+        responses={204: None, **errors(400, 404)},
+    )
+    def delete(self, request, id):
+        services.category_soft_delete(category=selectors.category_get(category_id=id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CategoryRestoreView(BaseAPIView):
+    api_resource = "categories"
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="categories_restore",
+        request=None,
+        parameters=[ID_PATH],
+        responses={200: enveloped(CategoryOutputSerializer), **errors(400, 404, 409)},
+    )
+    def post(self, request, id):
+        category = selectors.category_get(category_id=id, include_deleted=True)
+        return Response(represent(services.category_restore(category=category)))

@@ -1,0 +1,28 @@
+"""Reads for categories: querysets that already fetch what the output needs."""
+
+from django.db.models import Prefetch
+
+from categories.models import Category, CategoryLocale
+from core.selectors import get_visible
+
+
+def locale_queryset(*, include_deleted: bool = False):
+    """A category's locales as shown: live ones, or every one with include_deleted (contract §5)."""
+    queryset = CategoryLocale.objects.order_by("locale", "deleted_at")
+    return queryset if include_deleted else queryset.alive()
+
+
+def category_queryset(*, include_deleted: bool = False):
+    # all_objects on purpose when the caller asked for soft-deleted categories too.
+    manager = Category.all_objects if include_deleted else Category.objects
+    return manager.prefetch_related(Prefetch("locales", queryset=locale_queryset(include_deleted=include_deleted)))
+
+
+def category_get(*, category_id, include_deleted: bool = False) -> Category:
+    """A category by its path id: 400 for a bad UUID, 404 when absent (or soft-deleted, by default)."""
+    return get_visible(Category, category_id, queryset=category_queryset(include_deleted=include_deleted))
+
+
+def category_list(*, include_deleted: bool = False):
+    """The category list before filters and paging (newest first)."""
+    return category_queryset(include_deleted=include_deleted)
