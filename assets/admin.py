@@ -3,6 +3,10 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from assets import services
@@ -106,6 +110,52 @@ class AssetImageForm(forms.ModelForm):
         return cleaned
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented pattern)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+class UploadManyForm(forms.Form):
+    files = MultipleFileField(help_text="JPEG, PNG, GIF or WebP images; select several at once.")
+    locale = forms.CharField(required=False, help_text="Optional: add a caption entry in this locale (e.g. en).")
+    credit = forms.CharField(required=False, max_length=255, help_text="Credit for that locale entry.")
+
+    def clean_locale(self) -> str:
+        code = self.cleaned_data.get("locale") or ""
+        if code and not is_language_tag(code):
+            raise forms.ValidationError("Enter a well-formed BCP 47 language tag (such as en, fr, pt-BR).")
+        return code
+
+
+def upload_one(upload, *, locale: str, credit: str) -> tuple[str, AssetImage | None]:
+    """Store one file and create its image: ("created" | "duplicate" | error text, image)."""
+    if upload.size > settings.BACKOFFICE_UPLOAD_MAX_BYTES:
+        return f"larger than {settings.BACKOFFICE_UPLOAD_MAX_BYTES} bytes", None
+    try:
+        stored, _created = services.stored_file_upload(file=upload)
+        live = AssetImage.objects.filter(file=stored).first()
+        if live is not None:
+            return "duplicate", live
+        name = (upload.name.rsplit(".", 1)[0] or upload.name)[:255]
+        locales = [{"locale": locale, "credit": credit}] if locale else []
+        return "created", services.image_create(file_key=stored.key, name=name, locales=locales)
+    except APIError as exc:
+        return error_text(exc), None
+
+
 @admin.register(AssetImage)
 class AssetImageAdmin(admin.ModelAdmin):
     form = AssetImageForm
@@ -118,6 +168,46 @@ class AssetImageAdmin(admin.ModelAdmin):
     fields = ["preview", "upload", "name", "gravity", "file_info", "inserted_at", "updated_at", "deleted_at"]
     actions = ["soft_delete", "restore"]
     list_per_page = 50
+    change_list_template = "admin/assets/assetimage/change_list.html"
+
+    def get_urls(self):
+        upload_many = self.admin_site.admin_view(self.upload_many_view)
+        return [path("upload-many/", upload_many, name="assets_assetimage_upload_many"), *super().get_urls()]
+
+    def upload_many_view(self, request):
+        """Upload several files in one go, each through the upload and create services."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = UploadManyForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            locale, credit = form.cleaned_data["locale"], form.cleaned_data["credit"]
+            counts = {"created": 0, "duplicate": 0, "failed": 0}
+            for upload in form.cleaned_data["files"]:
+                outcome, image = upload_one(upload, locale=locale, credit=credit)
+                if outcome == "created":
+                    counts["created"] += 1
+                elif outcome == "duplicate":
+                    counts["duplicate"] += 1
+                    self.message_user(
+                        request, f"{upload.name}: already in the library as “{image.name}”.", messages.WARNING
+                    )
+                else:
+                    counts["failed"] += 1
+                    self.message_user(request, f"{upload.name}: not uploaded: {outcome}", messages.ERROR)
+            self.message_user(
+                request,
+                f"Uploaded: {counts['created']} created, {counts['duplicate']} already present, "
+                f"{counts['failed']} failed.",
+                messages.SUCCESS if not counts["failed"] else messages.WARNING,
+            )
+            return redirect(reverse("admin:assets_assetimage_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Upload images",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/assets/assetimage/upload_many.html", context)
 
     def get_queryset(self, request):
         # all_objects on purpose: editors find deleted images (filter) to restore them.

@@ -124,3 +124,34 @@ def test_stored_files_admin_lists_files(admin_client, image):
     response = admin_client.get(reverse("admin:assets_storedfile_changelist"))
     assert response.status_code == 200
     assert image.file.key in response.content.decode()
+
+
+def test_upload_many_creates_each_image_and_reports_duplicates_and_failures(admin_client, image):
+    url = reverse("admin:assets_assetimage_upload_many")
+    assert admin_client.get(url).status_code == 200
+    assert url in admin_client.get(reverse("admin:assets_assetimage_changelist")).content.decode()
+    files = [
+        SimpleUploadedFile("first.png", image_bytes("PNG", (5, 5), (1, 1, 1))),
+        SimpleUploadedFile("second.gif", image_bytes("GIF", (4, 4))),
+        SimpleUploadedFile("again.png", image_bytes()),  # same bytes as the fixture's image
+        SimpleUploadedFile("bad.jpg", b"not an image"),
+    ]
+    response = admin_client.post(url, {"files": files, "locale": "fr", "credit": "Rédaction"}, follow=True)
+    text = " | ".join(str(m) for m in response.context["messages"])
+    assert "Uploaded: 2 created, 1 already present, 1 failed." in text
+    assert "again.png: already in the library as “Harbour at dawn”" in text
+    assert "bad.jpg: not uploaded" in text
+    created = AssetImage.objects.get(name="first")
+    assert [(loc.locale, loc.credit) for loc in created.locales.all()] == [("fr", "Rédaction")]
+    assert AssetImage.objects.filter(name="second").exists()
+    assert AssetImage.objects.count() == 3
+
+
+def test_upload_many_refuses_a_bad_locale(admin_client):
+    response = admin_client.post(
+        reverse("admin:assets_assetimage_upload_many"),
+        {"files": [SimpleUploadedFile("a.png", image_bytes())], "locale": "not a tag"},
+    )
+    assert response.status_code == 200
+    assert "well-formed BCP 47" in response.content.decode()
+    assert not AssetImage.objects.exists()
