@@ -231,7 +231,8 @@ class AssetImageAdmin(admin.ModelAdmin):
 
     @admin.display(description="file key", ordering="file__key")
     def file_key(self, obj):
-        return obj.file.key
+        key = obj.file.key
+        return format_html('<span title="{}">{}…</span>', key, key[:24]) if len(key) > 24 else key
 
     @admin.display(description="file")
     def file_info(self, obj):
