@@ -48,7 +48,8 @@ class RFC3339DateTimeField(serializers.DateTimeField):
     def to_internal_value(self, value):
         if not isinstance(value, str) or not _RFC3339.fullmatch(value):
             self.fail("invalid")
-        return super().to_internal_value(value)
+        # RFC 3339 allows a lowercase `t` and `z`; Django's parser does not.
+        return super().to_internal_value(value.upper())
 
 
 class ReferenceOutputSerializer(FastOutputSerializer):
@@ -94,5 +95,9 @@ class ReferenceLookupSerializer(StrictSerializer):
         child=StringField(allow_blank=True),
         min_length=1,
         max_length=LOOKUP_MAX_REFS,
+        error_messages={
+            "min_length": f"Send 1 to {LOOKUP_MAX_REFS} refs.",
+            "max_length": f"Send 1 to {LOOKUP_MAX_REFS} refs.",
+        },
         help_text="1 to 100 refs `provider:id`; unknown, expired and malformed ones are left out of the answer.",
     )

@@ -1,0 +1,52 @@
+"""purge_expired_references: erases expired references only, through the service."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command, execute_from_command_line
+
+from references.models import Reference
+from tests.references.factories import ReferenceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def refs():
+    return {
+        "expired": ReferenceFactory.create_batch(3, expired=True),
+        "expiring": ReferenceFactory(expiring=True),
+        "forever": ReferenceFactory(),
+    }
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command("purge_expired_references", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_dry_run_counts_and_erases_nothing(refs):
+    assert run("--dry-run") == "Would erase 3 expired reference(s) (dry run, nothing erased).\n"
+    assert Reference.objects.count() == 5
+
+
+def test_erases_only_expired_references(refs):
+    assert "Erased 3 expired reference(s)." in run()
+    assert set(Reference.objects.all()) == {refs["expiring"], refs["forever"]}
+    assert "Erased 0 expired reference(s)." in run()
+
+
+def test_exits_with_status_zero(refs, capsys):
+    # execute_from_command_line raises SystemExit on any failure; returning means exit code 0.
+    execute_from_command_line(["manage.py", "purge_expired_references"])
+    assert "Erased 3" in capsys.readouterr().out
+
+
+def test_help_explains_the_command_and_its_option(capsys):
+    with pytest.raises(SystemExit) as caught:
+        execute_from_command_line(["manage.py", "purge_expired_references", "--help"])
+    assert caught.value.code == 0
+    out = capsys.readouterr().out
+    assert "Erase the references whose expires_at has passed" in out
+    assert "--dry-run" in out
