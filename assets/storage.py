@@ -24,6 +24,12 @@ SUPPORTED_FORMATS = {
     "WEBP": ("image/webp", "webp"),
 }
 CHUNK_SIZE = 256 * 1024
+# Leading bytes of the supported formats (WebP: "RIFF", 4 size bytes, "WEBP").
+_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
+
+
+def _has_supported_signature(head: bytes) -> bool:
+    return head.startswith(_SIGNATURES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
 
 
 def too_large(max_bytes: int) -> PayloadTooLarge:
@@ -99,6 +105,7 @@ def inspect_image(file, max_pixels: int | None = None) -> ImageInfo:
     """
     max_pixels = max_pixels or settings.BACKOFFICE_UPLOAD_MAX_PIXELS
     unsupported = UnsupportedMediaType({"file": ["Upload a JPEG, PNG, GIF or WebP image."]})
+    corrupt = BadRequest({"file": ["The image is truncated or corrupt."]})
     file.seek(0)
     try:
         with warnings.catch_warnings():
@@ -107,8 +114,13 @@ def inspect_image(file, max_pixels: int | None = None) -> ImageInfo:
             image = Image.open(file, formats=list(SUPPORTED_FORMATS))
     except Image.DecompressionBombError:
         raise BadRequest({"file": [f"The image has more than {max_pixels} pixels."]}) from None
-    except (Image.UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        raise unsupported from None
+    except (Image.UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
+        # A file that starts like a supported image but cannot be opened (cut short
+        # in its header, or a WebP whose decoder reads it whole) is broken, not foreign.
+        file.seek(0)
+        head = file.read(12)
+        file.seek(0)
+        raise (corrupt if _has_supported_signature(head) else unsupported) from None
     with image:
         fmt = image.format
         width, height = image.size
@@ -116,7 +128,6 @@ def inspect_image(file, max_pixels: int | None = None) -> ImageInfo:
         raise unsupported
     if width < 1 or height < 1 or width * height > max_pixels:
         raise BadRequest({"file": [f"The image has more than {max_pixels} pixels."]})
-    corrupt = BadRequest({"file": ["The image is truncated or corrupt."]})
     previous = ImageFile.LOAD_TRUNCATED_IMAGES
     ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
