@@ -11,6 +11,7 @@ from django.utils.html import format_html
 
 from assets import services
 from assets.models import AssetImage, AssetImageLocale, Gravity, StoredFile
+from core.admin_audit import HistoryAdminMixin
 from core.admin_utils import DeletedFilter
 from core.exceptions import APIError
 from core.sanitize import sanitize_caption_html
@@ -157,7 +158,7 @@ def upload_one(upload, *, locale: str, credit: str) -> tuple[str, AssetImage | N
 
 
 @admin.register(AssetImage)
-class AssetImageAdmin(admin.ModelAdmin):
+class AssetImageAdmin(HistoryAdminMixin, admin.ModelAdmin):
     form = AssetImageForm
     inlines = [LocaleInline]
     list_display = ["thumb", "name", "gravity", "file_key", "locales_list", "inserted_at", "is_live"]
@@ -281,7 +282,7 @@ class AssetImageAdmin(admin.ModelAdmin):
 
 
 @admin.register(StoredFile)
-class StoredFileAdmin(admin.ModelAdmin):
+class StoredFileAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["key", "content_type", "width", "height", "byte_size", "created_at"]
     search_fields = ["key", "sha256"]
     readonly_fields = ["key", "sha256", "byte_size", "content_type", "width", "height", "created_at"]

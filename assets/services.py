@@ -107,7 +107,8 @@ def image_create(
     except IntegrityError:
         # A concurrent request created the live image between the check and the insert.
         raise _live_conflict(stored) from None
-    AssetImageLocale.objects.bulk_create([AssetImageLocale(image=image, **item) for item in cleaned])
+    for item in cleaned:  # one by one (few rows): the audit trail records each through signals
+        AssetImageLocale.objects.create(image=image, **item)
     return image_queryset(include_deleted=True).get(pk=image.pk)
 
 

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     # Provides the hashed-key model base; its own concrete APIKey table stays
     # unused (core.APIKey adds roles) and its admin is unregistered in core.
     "rest_framework_api_key",
+    # The audit trail; its entries are core.AuditLogEntry (who, for keys and commands too).
+    "auditlog",
     "core",
     "assets",
     "categories",
@@ -68,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.audit.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -147,6 +150,13 @@ STORAGES = {
     "default": _default_storage,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Audit trail (django-auditlog) with our entry model.
+AUDITLOG_LOGENTRY_MODEL = "core.AuditLogEntry"
+AUDITLOG_STORE_JSON_CHANGES = True
+AUDITLOG_DISABLE_REMOTE_ADDR = True
+# Diff against the stored row even when it is soft-deleted (the default manager hides those).
+AUDITLOG_USE_BASE_MANAGER = True
 
 # Uploads: never keep a file in memory; the upload handler spools to disk
 # while hashing and stops at the size limit.

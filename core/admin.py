@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from rest_framework_api_key.models import APIKey as LibraryAPIKey
 
+from core.admin_audit import HistoryAdminMixin
 from core.auth import forget_cached_key
 from core.models import ROLE_CHOICES, APIKey
 from core.services import api_key_revoke
@@ -22,7 +23,7 @@ class APIKeyForm(forms.ModelForm):
 
 
 @admin.register(APIKey)
-class APIKeyAdmin(admin.ModelAdmin):
+class APIKeyAdmin(HistoryAdminMixin, admin.ModelAdmin):
     form = APIKeyForm
     list_display = ["prefix", "name", "roles_display", "created", "expiry_date", "last_used_at", "revoked"]
     list_filter = ["revoked", "created"]

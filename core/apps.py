@@ -3,4 +3,12 @@ from django.apps import AppConfig
 
 class CoreConfig(AppConfig):
     name = "core"
-    verbose_name = "Core: API keys"
+    verbose_name = "Core: API keys and audit trail"
+
+    def ready(self) -> None:
+        # Explicit registration for the audit trail; the hash is never recorded.
+        from auditlog.registry import auditlog
+
+        from core.models import APIKey
+
+        auditlog.register(APIKey, exclude_fields=["hashed_key", "id", "last_used_at"])

@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 
+from core import audit
 from core.models import APIKey
 
 HEADER = "HTTP_X_API_KEY"
@@ -97,6 +98,7 @@ class APIKeyAuthentication(authentication.BaseAuthentication):
         if not APIKey.objects.key_generator.verify(raw, api_key.hashed_key):
             raise exceptions.AuthenticationFailed()
         _touch_last_used(api_key)
+        audit.set_actor(audit.api_key_label(api_key))
         return KeyUser(api_key), api_key
 
     def authenticate_header(self, request) -> str:

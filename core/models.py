@@ -2,6 +2,7 @@
 
 import uuid
 
+from auditlog.models import AbstractLogEntry
 from django.db import models
 from django.utils import timezone
 from rest_framework_api_key.models import AbstractAPIKey
@@ -98,3 +99,27 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key}"
+
+
+class AuditLogEntry(AbstractLogEntry):
+    """One recorded write: django-auditlog's entry, plus who (for keys and
+    commands too, not only Django users) and the domain event."""
+
+    actor_label = models.CharField(max_length=200, default="system", db_index=True)
+    event = models.CharField(max_length=16, default="update", db_index=True)
+
+    class Meta(AbstractLogEntry.Meta):
+        verbose_name = "audit entry"
+        verbose_name_plural = "audit trail"
+        indexes = [models.Index(fields=["content_type", "object_pk"], name="audit_entity")]
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            from core.audit import current_actor, event_name
+
+            label, user = current_actor()
+            self.actor_label = label
+            if self.actor_id is None and user is not None and getattr(user, "pk", None):
+                self.actor = user
+            self.event = event_name(self.action, self.changes)
+        super().save(*args, **kwargs)

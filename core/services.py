@@ -18,9 +18,10 @@ def soft_delete(*, instance: SoftDeleteModel) -> SoftDeleteModel:
     locked = model.all_objects.select_for_update().filter(pk=instance.pk).first()
     if locked is None or locked.deleted_at is not None:
         raise EntityNotFound()
-    now = timezone.now()
-    model.all_objects.filter(pk=instance.pk).update(deleted_at=now, updated_at=now)
-    instance.deleted_at, instance.updated_at = now, now
+    # save(), not update(): the audit trail records the change through the model's signals.
+    locked.deleted_at = timezone.now()
+    locked.save(update_fields=["deleted_at", "updated_at"])
+    instance.deleted_at, instance.updated_at = locked.deleted_at, locked.updated_at
     return instance
 
 
@@ -32,15 +33,15 @@ def restore(*, instance: SoftDeleteModel, conflict_details=None) -> SoftDeleteMo
     """
     if instance.deleted_at is None:
         return instance
-    model = type(instance)
-    now = timezone.now()
+    deleted_at = instance.deleted_at
     try:
         with transaction.atomic():
-            model.all_objects.filter(pk=instance.pk).update(deleted_at=None, updated_at=now)
+            instance.deleted_at = None
+            instance.save(update_fields=["deleted_at", "updated_at"])
     except IntegrityError:
+        instance.deleted_at = deleted_at
         details = conflict_details(instance) if conflict_details else {"id": [str(instance.pk)]}
         raise Conflict(details) from None
-    instance.deleted_at, instance.updated_at = None, now
     return instance
 
 

@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.files import File
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
 from assets.models import AssetImage, StoredFile
 from assets.services import image_create, stored_file_upload
 from assets.storage import hash_file
 from core.exceptions import APIError
+from core.management.base import AuditedCommand
 from core.validators import is_language_tag
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp"}
@@ -60,7 +61,7 @@ def import_one(path: Path, *, locale: str | None, credit: str) -> bool:
     return True
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Upload every image file (.jpg, .jpeg, .png, .gif, .webp) found in DIR and create an image for each, "
         "named after the file. Files are judged by their content; identical files are stored once. "

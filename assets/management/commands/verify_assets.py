@@ -3,11 +3,12 @@
 import hashlib
 
 from django.core.files.storage import default_storage
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from assets.models import StoredFile
 from assets.storage import CHUNK_SIZE
+from core.management.base import AuditedCommand
 
 ROOT = "images"
 
@@ -50,7 +51,7 @@ def find_orphans(storage, min_age_seconds: int) -> list[str]:
     return orphans
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Check that every stored-file record has its file in storage with the right SHA-256, and list files "
         "in storage that no record knows (orphans, e.g. from an interrupted upload). Exit code 1 when "

@@ -1,13 +1,14 @@
 """Create an API key; the key is printed alone on the last line, and never again."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from core.exceptions import APIError
+from core.management.base import AuditedCommand
 from core.models import ROLES
 from core.services import api_key_create
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Create an API key with roles. The key is shown once, alone on the last line "
         f"of the output; only its hash is stored. Roles: {', '.join(sorted(ROLES))}."

@@ -1,8 +1,8 @@
 """List API keys: prefix, name, roles, expiry, last use, state. Never the secret."""
 
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from core.management.base import AuditedCommand
 from core.models import APIKey
 
 
@@ -10,7 +10,7 @@ def _when(value) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else "-"
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "List API keys (prefix, name, roles, created, expires, last used, state). The secret is never shown."
 
     def add_arguments(self, parser):

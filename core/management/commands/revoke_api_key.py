@@ -1,12 +1,13 @@
 """Revoke an API key by its prefix (the part before the dot). Cannot be undone."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from core.management.base import AuditedCommand
 from core.models import APIKey
 from core.services import api_key_revoke
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Revoke the API key with this prefix (the 8 characters before the dot; see list_api_keys). "
         "It stops working within API_KEY_CACHE_SECONDS in every server process. Cannot be undone."

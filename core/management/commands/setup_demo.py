@@ -1,16 +1,16 @@
 """Create the local demo: an admin user and an admin API key, both printed."""
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
 from django.utils.crypto import get_random_string
 
+from core.management.base import AuditedCommand
 from core.models import APIKey
 from core.services import api_key_create, api_key_revoke
 
 DEMO_KEY_NAME = "demo"
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "For trying the project locally: (re)create the demo admin user and a demo API key, and print both."
 
     def add_arguments(self, parser):
