@@ -5,7 +5,6 @@ from django.contrib import admin
 
 from core.models import AuditLogEntry
 
-
 # django-auditlog registers its own admin for the entry model; ours shows the actor label and event.
 if admin.site.is_registered(AuditLogEntry):
     admin.site.unregister(AuditLogEntry)
