@@ -50,7 +50,8 @@ class KeysetPagination(BasePagination):
         raw = request.query_params.get("limit")
         if raw is None or raw == "":
             return DEFAULT_LIMIT
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        # isascii: "²".isdigit() is true, but int("²") fails.
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
             raise BadRequest({"limit": [f"Enter a whole number from 1 to {MAX_LIMIT}."]})
         return int(raw)
 

@@ -1,0 +1,212 @@
+"""SVG icons: known XSS vectors are removed or refused, a harmless icon survives."""
+
+import pytest
+
+from core.exceptions import BadRequest
+from core.sanitize import SVG_MAX_BYTES, sanitize_svg
+
+NS = 'xmlns="http://www.w3.org/2000/svg"'
+XLINK = 'xmlns:xlink="http://www.w3.org/1999/xlink"'
+
+ICON = (
+    f'<svg {NS} viewBox="0 0 24 24" width="24" height="24" fill="none">'
+    '<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="#f00"/></linearGradient>'
+    "</defs>"
+    '<g fill="url(#g)" stroke="currentColor" stroke-width="2" transform="translate(1 1)">'
+    '<path d="M12 2L2 7l10 5 10-5-10-5z" fill-rule="evenodd"/>'
+    '<circle cx="12" cy="12" r="3"/>'
+    '<rect x="1" y="1" width="4" height="4" rx="1"/>'
+    "</g>"
+    "<title>Home</title>"
+    "</svg>"
+)
+
+
+def refused(markup: str) -> str:
+    with pytest.raises(BadRequest) as info:
+        sanitize_svg(markup)
+    assert list(info.value.details) == ["svg_icon"]
+    return info.value.details["svg_icon"][0]
+
+
+class TestHarmlessIcons:
+    def test_a_plain_icon_survives_unchanged(self):
+        assert sanitize_svg(ICON) == ICON
+
+    def test_bare_svg_root_gets_the_svg_namespace(self):
+        assert sanitize_svg('<svg viewBox="0 0 2 2"><circle r="1"/></svg>') == (
+            f'<svg {NS} viewBox="0 0 2 2"><circle r="1"/></svg>'
+        )
+
+    def test_xml_declaration_comments_and_editor_metadata_are_dropped(self):
+        markup = (
+            '<?xml version="1.0" encoding="UTF-8"?><!-- made by hand -->'
+            f'<svg {NS} xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" inkscape:version="1.0">'
+            "<inkscape:grid/><path d='M0 0'/></svg>"
+        )
+        assert sanitize_svg(markup) == f'<svg {NS}><path d="M0 0"/></svg>'
+
+    def test_local_references_are_kept(self):
+        markup = (
+            f'<svg {NS} {XLINK}><symbol id="s"><path d="M0 0"/></symbol><use xlink:href="#s"/><use href="#s"/></svg>'
+        )
+        assert sanitize_svg(markup) == markup
+
+    def test_text_is_escaped_on_output(self):
+        out = sanitize_svg(f"<svg {NS}><text>a &lt; b &amp; <![CDATA[<c>]]></text></svg>")
+        assert out == f"<svg {NS}><text>a &lt; b &amp; &lt;c&gt;</text></svg>"
+
+    def test_sanitizing_twice_changes_nothing(self):
+        once = sanitize_svg(f'<svg {NS}><script>x</script><g onclick="x"><path d="M0 0"/></g></svg>')
+        assert sanitize_svg(once) == once
+
+    def test_harmless_style_attribute_is_kept(self):
+        markup = f'<svg {NS}><path style="fill:red;stroke:rgb(0,0,0)" d="M0 0"/></svg>'
+        assert sanitize_svg(markup) == markup
+
+
+class TestXSSVectorsAreRemoved:
+    def test_script_element_and_its_content(self):
+        out = sanitize_svg(f"<svg {NS}><script>alert(1)</script><script><![CDATA[alert(2)]]></script></svg>")
+        assert out == f"<svg {NS}/>"
+
+    def test_event_handler_attributes(self):
+        out = sanitize_svg(f'<svg {NS} onload="alert(1)"><circle r="1" onclick="alert(2)" onmouseover="x"/></svg>')
+        assert out == f'<svg {NS}><circle r="1"/></svg>'
+
+    def test_foreign_object_with_html(self):
+        markup = (
+            f'<svg {NS}><foreignObject width="9" height="9">'
+            '<body xmlns="http://www.w3.org/1999/xhtml"><iframe src="javascript:alert(1)"/>'
+            '<img src="x" onerror="alert(1)"/></body></foreignObject><path d="M0 0"/></svg>'
+        )
+        assert sanitize_svg(markup) == f'<svg {NS}><path d="M0 0"/></svg>'
+
+    def test_link_to_javascript(self):
+        out = sanitize_svg(f'<svg {NS} {XLINK}><a xlink:href="javascript:alert(1)"><text>click</text></a></svg>')
+        assert out == f"<svg {NS}><a><text>click</text></a></svg>"
+        assert "javascript" not in out
+
+    def test_javascript_url_hidden_with_whitespace_and_case(self):
+        out = sanitize_svg(f'<svg {NS}><a href=" JaVa&#x09;Script:alert(1)"><text>x</text></a></svg>')
+        assert "alert" not in out and "href" not in out
+
+    def test_use_of_an_external_document(self):
+        out = sanitize_svg(f'<svg {NS}><use href="http://evil.example/x.svg#a"/><use href="//evil/x.svg#a"/></svg>')
+        assert out == f"<svg {NS}><use/><use/></svg>"
+
+    def test_set_element_rewriting_an_event_handler(self):
+        out = sanitize_svg(f'<svg {NS}><set attributeName="onload" to="alert(1)"/><rect width="1"/></svg>')
+        assert out == f'<svg {NS}><rect width="1"/></svg>'
+
+    def test_animate_to_a_javascript_url(self):
+        markup = (
+            f'<svg {NS}><a><animate attributeName="href" values="javascript:alert(1)"/><text>x</text></a>'
+            '<animateTransform attributeName="transform" type="rotate" from="0" to="9"/></svg>'
+        )
+        assert sanitize_svg(markup) == f"<svg {NS}><a><text>x</text></a></svg>"
+
+    def test_style_element_with_import(self):
+        markup = f"<svg {NS}><style>@import url(http://evil.example/x.css);</style><path d='M0 0'/></svg>"
+        assert sanitize_svg(markup) == f'<svg {NS}><path d="M0 0"/></svg>'
+
+    def test_style_element_is_dropped_even_when_harmless(self):
+        assert sanitize_svg(f"<svg {NS}><style>path {{ fill: red }}</style></svg>") == f"<svg {NS}/>"
+
+    @pytest.mark.parametrize(
+        "style",
+        [
+            "background:url(http://evil.example/x.png)",
+            "fill:URL( 'http://evil.example/#a' )",
+            "background:u\\72l(http://evil.example/x.png)",
+            "behavior:url(x.htc)",
+            "width:expression(alert(1))",
+            "fill:red/**/;background:image('x')",
+        ],
+    )
+    def test_style_attribute_that_fetches_or_runs_code(self, style):
+        out = sanitize_svg(f'<svg {NS}><rect width="1" style="{style}"/></svg>')
+        assert out == f'<svg {NS}><rect width="1"/></svg>'
+
+    def test_presentation_attribute_pointing_outside(self):
+        markup = f'<svg {NS}><rect fill="url(http://evil.example/p.svg#g)" stroke="url(#ok)"/></svg>'
+        assert sanitize_svg(markup) == f'<svg {NS}><rect stroke="url(#ok)"/></svg>'
+
+    def test_data_urls_are_removed_anywhere(self):
+        markup = (
+            f'<svg {NS} {XLINK}><image xlink:href="data:image/svg+xml;base64,PHN2Zz4="/>'
+            '<use href="data:image/svg+xml,&lt;svg/&gt;#x"/><filter><feImage href="#x"/></filter></svg>'
+        )
+        assert sanitize_svg(markup) == f"<svg {NS}><use/><filter/></svg>"
+
+    def test_html_namespaced_script(self):
+        markup = f'<svg {NS}><html:script xmlns:html="http://www.w3.org/1999/xhtml">alert(1)</html:script></svg>'
+        assert sanitize_svg(markup) == f"<svg {NS}/>"
+
+    def test_text_after_a_dropped_element_is_kept(self):
+        out = sanitize_svg(f"<svg {NS}><text>Hello<script>alert(1)</script> world</text></svg>")
+        assert out == f"<svg {NS}><text>Hello world</text></svg>"
+
+
+class TestRefused:
+    def test_billion_laughs(self):
+        markup = (
+            '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+            '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+            '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+            f"<svg {NS}><text>&lol3;</text></svg>"
+        )
+        assert "DTD" in refused(markup)
+
+    def test_external_entity(self):
+        markup = (
+            '<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+            f"<svg {NS}><text>&xxe;</text></svg>"
+        )
+        assert "DTD" in refused(markup)
+
+    def test_external_dtd(self):
+        markup = (
+            '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">'
+            f"<svg {NS}/>"
+        )
+        refused(markup)
+
+    def test_undefined_entity(self):
+        assert "well-formed" in refused(f"<svg {NS}><text>&nbsp;</text></svg>")
+
+    @pytest.mark.parametrize("markup", ["", "not xml", "<svg>", "<svg></g>", "<svg><a xlink:href='#a'/></svg>"])
+    def test_not_well_formed(self, markup):
+        assert "well-formed" in refused(markup)
+
+    @pytest.mark.parametrize(
+        "markup",
+        [
+            '<html xmlns="http://www.w3.org/1999/xhtml"><svg/></html>',
+            "<g/>",
+            '<svg xmlns="http://example.com/not-svg"/>',
+            '<script xmlns="http://www.w3.org/2000/svg"/>',
+        ],
+    )
+    def test_root_that_is_not_svg(self, markup):
+        assert "root" in refused(markup)
+
+    def test_over_64_kib(self):
+        padding = "x" * (SVG_MAX_BYTES - len(f"<svg {NS}><desc></desc></svg>") + 1)
+        assert "64 KiB" in refused(f"<svg {NS}><desc>{padding}</desc></svg>")
+
+    def test_exactly_64_kib_is_accepted(self):
+        padding = "x" * (SVG_MAX_BYTES - len(f"<svg {NS}><desc></desc></svg>"))
+        markup = f"<svg {NS}><desc>{padding}</desc></svg>"
+        assert len(markup.encode()) == SVG_MAX_BYTES
+        assert sanitize_svg(markup) == markup
+
+    def test_size_counts_bytes_not_characters(self):
+        padding = "é" * (SVG_MAX_BYTES // 2)
+        refused(f"<svg {NS}><desc>{padding}</desc></svg>")
+
+    def test_nested_too_deeply(self):
+        assert "nested" in refused(f"<svg {NS}>" + "<g>" * 150 + "</g>" * 150 + "</svg>")
+
+    def test_not_a_string(self):
+        refused(b"<svg/>")
