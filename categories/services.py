@@ -126,9 +126,8 @@ def category_create(
     try:
         with transaction.atomic():
             category = Category.objects.create(svg_icon=svg_icon, is_archived=is_archived)
-            CategoryLocale.objects.bulk_create(
-                [CategoryLocale(category=category, locale=item["locale"], name=item["name"]) for item in cleaned]
-            )
+            for item in cleaned:  # one by one (few rows): the audit trail records each through signals
+                CategoryLocale.objects.create(category=category, locale=item["locale"], name=item["name"])
     except IntegrityError:
         raise _locale_conflict() from None
     return category_queryset().get(pk=category.pk)
@@ -161,20 +160,38 @@ def _plan_locales(category: Category, items: list[dict]):
 
 
 def _apply_locales(category: Category, items: list[dict]) -> None:
+    """Write the plan with save() and create(), so that the audit trail records each change."""
     updates, creates, to_delete = _plan_locales(category, items)
     now = timezone.now()
-    renamed = [current.id for current, item in updates if current.locale != item["locale"]]
-    # Locales left out and locales changing code leave the live set first, so
-    # that a swap (en→fr, fr→en) never meets the unique constraint halfway.
-    CategoryLocale.objects.filter(pk__in=to_delete + renamed).update(deleted_at=now)
-    for current, item in updates:
-        if current.id in renamed or current.name != item["name"]:
-            CategoryLocale.objects.filter(pk=current.id).update(
-                locale=item["locale"], name=item["name"], deleted_at=None
-            )
-    CategoryLocale.objects.bulk_create(
-        [CategoryLocale(category=category, locale=item["locale"], name=item["name"]) for item in creates]
-    )
+    for locale in CategoryLocale.objects.filter(pk__in=to_delete):
+        locale.deleted_at = now
+        locale.save(update_fields=["deleted_at"])
+    # Live codes of the locales that stay, to order renames: `fr→de` before `en→fr`.
+    held = {current.locale: current.id for current, _item in updates}
+    pending = [
+        (current, item) for current, item in updates if (current.locale, current.name) != (item["locale"], item["name"])
+    ]
+    while pending:
+        ready = [pair for pair in pending if held.get(pair[1]["locale"], pair[0].id) == pair[0].id]
+        if not ready:
+            # A cycle (en→fr with fr→en): one of them steps aside under a private-use
+            # code first; written with update() since it is not a change of its own.
+            current = pending[0][0]
+            parked = f"x-swap-{current.id.hex[:8]}"
+            CategoryLocale.objects.filter(pk=current.id).update(locale=parked)
+            del held[current.locale]
+            current.locale = parked
+            held[parked] = current.id
+            continue
+        for current, item in ready:
+            held.pop(current.locale, None)
+            current.locale, current.name = item["locale"], item["name"]
+            current.save(update_fields=["locale", "name"])
+            held[current.locale] = current.id
+        pending = [pair for pair in pending if pair not in ready]
+    # Last: a new locale may take the code another one just gave up.
+    for item in creates:
+        CategoryLocale.objects.create(category=category, locale=item["locale"], name=item["name"])
 
 
 @transaction.atomic
@@ -205,7 +222,10 @@ def category_update(
             with transaction.atomic():
                 if cleaned is not None:
                     _apply_locales(locked, cleaned)
-                Category.objects.filter(pk=locked.pk).update(**changes, updated_at=timezone.now())
+                for field, value in changes.items():
+                    setattr(locked, field, value)
+                # updated_at moves when only the locales changed too: the category's representation did.
+                locked.save(update_fields=[*changes, "updated_at"])
         except IntegrityError:
             raise _locale_conflict() from None
     return category_queryset().get(pk=locked.pk)

@@ -3,15 +3,18 @@
 import uuid
 
 import pytest
-from django.db import IntegrityError
 from django.utils import timezone
 
 from categories import services
 from categories.models import Category, CategoryLocale
 from core.exceptions import BadRequest, Conflict, EntityNotFound
 from tests.categories.factories import SVG, make_category
+from tests.categories.refusals import refuse
 
 pytestmark = pytest.mark.django_db
+
+CATEGORY_TABLE = Category._meta.db_table
+LOCALE_TABLE = CategoryLocale._meta.db_table
 
 
 def live(category) -> dict[str, str]:
@@ -29,11 +32,6 @@ def snapshot(category) -> tuple:
 
 def details(info) -> dict:
     return info.value.details
-
-
-def refuse(*args, **kwargs):
-    # Stands for a concurrent writer that took the code first: the constraint answers.
-    raise IntegrityError("duplicate key value violates unique constraint")
 
 
 class TestCreate:
@@ -265,11 +263,11 @@ class TestUpdateIsAllOrNothing:
             )
         assert snapshot(category) == before
 
-    def test_a_database_refusal_midway_is_a_409_and_rolls_everything_back(self, monkeypatch):
+    def test_a_database_refusal_midway_is_a_409_and_rolls_everything_back(self):
         category = make_category({"en": "News", "fr": "Nouvelles"}, svg_icon=SVG)
         before = snapshot(category)
-        # Runs after the left-out locales were soft-deleted and the others updated.
-        monkeypatch.setattr(CategoryLocale.objects, "bulk_create", refuse)
+        # The insert comes after the left-out locales were soft-deleted and the others updated.
+        refuse(LOCALE_TABLE, "INSERT")
         with pytest.raises(Conflict) as info:
             services.category_update(
                 category=category,
@@ -279,8 +277,8 @@ class TestUpdateIsAllOrNothing:
         assert list(details(info)) == ["locales"]
         assert snapshot(category) == before
 
-    def test_create_translates_a_database_refusal_to_a_409(self, monkeypatch):
-        monkeypatch.setattr(CategoryLocale.objects, "bulk_create", refuse)
+    def test_create_translates_a_database_refusal_to_a_409(self):
+        refuse(LOCALE_TABLE, "INSERT")
         with pytest.raises(Conflict):
             services.category_create(locales=[{"locale": "en", "name": "x"}])
         assert not Category.all_objects.exists()
@@ -323,21 +321,12 @@ class TestSoftDeleteAndRestore:
         services.category_restore(category=Category.all_objects.get(pk=first.pk))
         assert Category.objects.count() == 2
 
-    def test_restore_translates_a_database_refusal_to_a_409_and_stays_deleted(self, monkeypatch):
+    def test_restore_translates_a_database_refusal_to_a_409_and_stays_deleted(self):
         category = make_category()
         services.category_soft_delete(category=category)
-        deleted = Category.all_objects.get(pk=category.pk)
-        original_update = type(Category.all_objects.all()).update
-
-        def update(queryset, **kwargs):
-            if queryset.model is Category and "deleted_at" in kwargs and kwargs["deleted_at"] is None:
-                raise IntegrityError("a future uniqueness rule")
-            return original_update(queryset, **kwargs)
-
-        monkeypatch.setattr(type(Category.all_objects.all()), "update", update)
+        refuse(CATEGORY_TABLE, "UPDATE", "OLD.deleted_at IS NOT NULL AND NEW.deleted_at IS NULL")
         with pytest.raises(Conflict):
-            services.category_restore(category=deleted)
-        monkeypatch.undo()
+            services.category_restore(category=Category.all_objects.get(pk=category.pk))
         assert Category.all_objects.get(pk=category.pk).deleted_at is not None
 
     def test_restore_keeps_deleted_at_of_locales_deleted_before(self):
