@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 
+from core.admin_audit import HistoryAdminMixin
 from core.exceptions import APIError
 from core.validators import validate_urn
 from references import services
@@ -89,7 +90,7 @@ class ReferenceForm(forms.ModelForm):
 
 
 @admin.register(Reference)
-class ReferenceAdmin(admin.ModelAdmin):
+class ReferenceAdmin(HistoryAdminMixin, admin.ModelAdmin):
     form = ReferenceForm
     list_display = ["provider", "outside_id", "urn", "expires_at", "expired"]
     list_display_links = ["provider", "outside_id"]

@@ -128,6 +128,15 @@ class TestChange:
         assert Reference.objects.get(pk=refs["live"].pk).urn == refs["live"].urn
 
 
+class TestHistory:
+    def test_history_page_shows_the_audit_trail(self, admin_client, refs):
+        url = reverse(ADD)
+        admin_client.post(url, add_form(provider="twitter", external_id="old-tweet"))
+        page = admin_client.get(reverse("admin:references_reference_history", args=[refs["expired"].pk]))
+        assert page.status_code == 200
+        assert URN in page.content.decode()
+
+
 class TestDelete:
     def test_delete_page_erases_the_reference(self, admin_client, refs):
         url = reverse("admin:references_reference_delete", args=[refs["live"].pk])

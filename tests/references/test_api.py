@@ -9,6 +9,7 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
+from core.models import AuditLogEntry
 from references.models import Reference
 from tests.references.factories import ReferenceFactory
 from tests.utils import API
@@ -227,6 +228,24 @@ class TestCreate:
         assert response.json()["error"] == "Method not allowed"
 
 
+class TestAuditTrail:
+    def test_create_replace_and_delete_are_recorded_with_the_key(self, make_key, client_for):
+        key = make_key("references:write", name="sync")
+        client = client_for(key)
+        ReferenceFactory(provider="facebook", external_id="123", expired=True)
+        assert create(client).status_code == 201
+        assert client.delete(f"{API}/references/facebook:123").status_code == 204
+        entries = list(AuditLogEntry.objects.filter(object_repr="facebook:123").order_by("timestamp", "pk"))
+        # The expired row made by the factory, replaced in place, then erased.
+        assert [e.action for e in entries] == [
+            AuditLogEntry.Action.CREATE,
+            AuditLogEntry.Action.UPDATE,
+            AuditLogEntry.Action.DELETE,
+        ]
+        assert [e.actor_label for e in entries[1:]] == [f"api key sync ({key.split('.')[0]})"] * 2
+        assert entries[1].changes["urn"][1] == URN
+
+
 class TestIdempotency:
     def test_a_retry_returns_the_first_answer_and_creates_nothing(self, api):
         first = api.post(CREATE, body(), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
@@ -396,13 +415,15 @@ class TestConcurrentCreates:
     def race(self, make_key, client_for) -> list[int]:
         key = make_key("references:write")
         barrier = threading.Barrier(self.THREADS)
-        statuses: list[int] = []
+        statuses: list = []
 
         def worker():
             try:
                 client = client_for(key)
                 barrier.wait()
                 statuses.append(create(client).status_code)
+            except Exception as exc:  # shown in the assertion rather than lost in the thread
+                statuses.append(repr(exc))
             finally:
                 connections.close_all()
 
@@ -411,7 +432,7 @@ class TestConcurrentCreates:
             thread.start()
         for thread in threads:
             thread.join()
-        return sorted(statuses)
+        return sorted(statuses, key=str)
 
     def test_one_wins_the_others_get_409(self, make_key, client_for):
         statuses = self.race(make_key, client_for)

@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command, execute_from_command_line
 
+from core.models import AuditLogEntry
 from references.models import Reference
 from tests.references.factories import ReferenceFactory
 
@@ -50,3 +51,10 @@ def test_help_explains_the_command_and_its_option(capsys):
     out = capsys.readouterr().out
     assert "Erase the references whose expires_at has passed" in out
     assert "--dry-run" in out
+
+
+def test_erasures_are_in_the_audit_trail_as_made_by_the_command(refs):
+    gone = refs["expired"][0]
+    run()
+    entry = AuditLogEntry.objects.get_for_object(gone).get(action=AuditLogEntry.Action.DELETE)
+    assert entry.actor_label == "command purge_expired_references"

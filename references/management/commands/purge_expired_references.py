@@ -1,11 +1,10 @@
 """Erase expired references for good (contract §6)."""
 
-from django.core.management.base import BaseCommand
-
+from core.management.base import AuditedCommand
 from references.services import references_purge_expired
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Erase the references whose expires_at has passed (they already behave as if they did not exist). "
         "Safe to interrupt and run again."
