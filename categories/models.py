@@ -26,8 +26,11 @@ class Category(SoftDeleteModel):
         ]
 
     def __str__(self) -> str:
-        # Uses the prefetched live locales when there are some (lists), else one query.
-        names = [loc.name for loc in self.locales.all() if loc.deleted_at is None]
+        # Uses the locales prefetched by a selector or the admin when there are some, else one query.
+        locales = getattr(self, "shown_locales", None)
+        if locales is None:
+            locales = self.locales.all()
+        names = [loc.name for loc in locales if loc.deleted_at is None]
         return names[0] if names else str(self.id)
 
 

@@ -12,10 +12,18 @@ def locale_queryset(*, include_deleted: bool = False):
     return queryset if include_deleted else queryset.alive()
 
 
+# The prefetched locales land in a plain list: with the default cache, Django
+# builds a queryset per category, which was half the cost of a list page.
+SHOWN_LOCALES = "shown_locales"
+
+
 def category_queryset(*, include_deleted: bool = False):
+    """Categories with `shown_locales`: their live locales, or all of them with include_deleted."""
     # all_objects on purpose when the caller asked for soft-deleted categories too.
     manager = Category.all_objects if include_deleted else Category.objects
-    return manager.prefetch_related(Prefetch("locales", queryset=locale_queryset(include_deleted=include_deleted)))
+    return manager.prefetch_related(
+        Prefetch("locales", queryset=locale_queryset(include_deleted=include_deleted), to_attr=SHOWN_LOCALES)
+    )
 
 
 def category_get(*, category_id, include_deleted: bool = False) -> Category:

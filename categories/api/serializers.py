@@ -25,12 +25,12 @@ class CategoryOutputSerializer(FastOutputSerializer):
 
     @staticmethod
     def represent(category: Category) -> dict:
-        # `locales` was prefetched by the selector: live ones, or all with include_deleted.
+        # Prefetched by the selector: live locales, or all of them with include_deleted.
         return {
             "id": str(category.id),
             "locales": [
                 {"id": str(loc.id), "locale": loc.locale, "name": loc.name, "deleted_at": rfc3339(loc.deleted_at)}
-                for loc in category.locales.all()
+                for loc in category.shown_locales
             ],
             "svg_icon": category.svg_icon,
             "is_archived": category.is_archived,

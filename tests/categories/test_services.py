@@ -44,7 +44,7 @@ class TestCreate:
         assert category.svg_icon == '<svg xmlns="http://www.w3.org/2000/svg"><path d="M0 0"/></svg>'
         assert category.is_archived is False
         # The returned category carries its live locales already (no query when serialized).
-        assert [loc.locale for loc in category.locales.all()] == ["pt-BR", "zh-Hant"]
+        assert [loc.locale for loc in category.shown_locales] == ["pt-BR", "zh-Hant"]
 
     def test_archived_without_icon(self):
         category = services.category_create(locales=[{"locale": "en", "name": "Old"}], is_archived=True)
@@ -155,7 +155,7 @@ class TestUpdateLocales:
     def test_live_locales_left_out_are_soft_deleted(self):
         category = make_category({"en": "News", "fr": "Nouvelles", "de": "Neues"})
         updated = services.category_update(category=category, locales=[{"locale": "fr", "name": "Nouvelles"}])
-        assert [loc.locale for loc in updated.locales.all()] == ["fr"]
+        assert [loc.locale for loc in updated.shown_locales] == ["fr"]
         gone = CategoryLocale.objects.filter(category=category).deleted()
         assert sorted(gone.values_list("locale", flat=True)) == ["de", "en"]
 
@@ -305,7 +305,7 @@ class TestSoftDeleteAndRestore:
         services.category_soft_delete(category=category)
         restored = services.category_restore(category=Category.all_objects.get(pk=category.pk))
         assert restored.deleted_at is None
-        assert [loc.locale for loc in restored.locales.all()] == ["en"]
+        assert [loc.locale for loc in restored.shown_locales] == ["en"]
 
     def test_restoring_a_live_category_changes_nothing(self):
         category = make_category()
