@@ -50,6 +50,9 @@ def stored_file_upload(*, file) -> tuple[StoredFile, bool]:
     return record, True
 
 
+CREDIT_MAX_LENGTH = AssetImageLocale._meta.get_field("credit").max_length
+
+
 def _clean_locales(locales) -> list[dict]:
     cleaned, seen, errors = [], set(), {}
     for index, item in enumerate(locales or []):
@@ -62,10 +65,15 @@ def _clean_locales(locales) -> list[dict]:
             errors[index] = {"locale": [f"The locale {code} is given more than once."]}
             continue
         seen.add(code)
+        credit = item.get("credit", "") or ""
+        if len(credit) > CREDIT_MAX_LENGTH:
+            # The column's limit: PostgreSQL would refuse the row with a 500 otherwise.
+            errors[index] = {"credit": [f"Give a credit of at most {CREDIT_MAX_LENGTH} characters."]}
+            continue
         cleaned.append(
             {
                 "locale": code,
-                "credit": item.get("credit", "") or "",
+                "credit": credit,
                 "caption_html": sanitize_caption_html(item.get("caption_html", "") or ""),
             }
         )
@@ -94,6 +102,7 @@ def image_create(
         raise BadRequest({"file_key": ["No uploaded file has this key. Upload the file first."]})
     if file_hash is not None and file_hash.lower() != stored.sha256:
         raise BadRequest({"file_hash": ["Does not match the SHA-256 of the stored file."]})
+    name = (name or "").strip()
     if not name or len(name) > 255:
         raise BadRequest({"name": ["Give a name of 1 to 255 characters."]})
     if gravity not in Gravity.values:
