@@ -83,10 +83,11 @@ class ReferenceForm(forms.ModelForm):
             name = _FORM_FIELD.get(field, field)
             self.add_error(name if name in self.fields else None, messages_)
 
-    def validate_unique(self):
+    def _get_validation_exclusions(self):
         # Uniqueness is the service's rule (an expired row is replaced, not a
-        # duplicate); the model's own check would refuse the replacement.
-        pass
+        # duplicate): the model's UniqueConstraint check would refuse a
+        # replacement. The id's other rules are the validators above.
+        return {*super()._get_validation_exclusions(), "external_id"}
 
 
 @admin.register(Reference)

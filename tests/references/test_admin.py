@@ -98,6 +98,13 @@ class TestAdd:
         assert message in response.content.decode()
         assert not Reference.objects.exists()
 
+    def test_over_an_expired_reference_only_the_real_errors_show(self, admin_client, refs):
+        response = admin_client.post(reverse(ADD), add_form(provider="twitter", external_id="old-tweet", urn="nope"))
+        html = response.content.decode()
+        assert "Enter a valid URN" in html
+        assert "already exists" not in html
+        assert Reference.objects.get(external_id="old-tweet").urn == refs["expired"].urn
+
     def test_spaces_around_the_id_are_kept(self, admin_client):
         admin_client.post(reverse(ADD), add_form(external_id=" padded "))
         assert Reference.objects.get().external_id == " padded "
