@@ -5,7 +5,9 @@ computed, and stops at the size limit: the whole file is never in memory.
 The content is then judged by Pillow, never by its name or declared type.
 """
 
+import contextlib
 import hashlib
+import os
 import warnings
 from dataclasses import dataclass
 
@@ -69,6 +71,16 @@ class HashingUploadHandler(FileUploadHandler):
             raise too_large(self.max_bytes)
         self.hasher.update(raw_data)
         self.file.write(raw_data)
+
+    def upload_interrupted(self):
+        # The client went away mid-upload: remove the partial file now, as Django's
+        # TemporaryFileUploadHandler does, instead of leaving it to garbage collection.
+        upload = getattr(self, "file", None)
+        if upload is not None:
+            path = upload.temporary_file_path()
+            upload.close()
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
 
     def file_complete(self, file_size):
         self.file.seek(0)
