@@ -90,10 +90,11 @@ def clean_locales(locales: Iterable[Mapping[str, Any]] | None, *, with_ids: bool
                 locale_id = uuid.UUID(str(locale_id))
             except ValueError:
                 item_errors["id"] = ["Must be a valid UUID."]
-            if locale_id in seen_ids:
-                item_errors["id"] = [f"This locale id is given more than once (item {seen_ids[locale_id]})."]
-            seen_ids.setdefault(locale_id, index)
-            entry["id"] = locale_id
+            else:
+                if locale_id in seen_ids:
+                    item_errors["id"] = [f"This locale id is given more than once (item {seen_ids[locale_id]})."]
+                seen_ids.setdefault(locale_id, index)
+                entry["id"] = locale_id
         if item_errors:
             errors[index] = item_errors
         cleaned.append(entry)
@@ -175,7 +176,8 @@ def _apply_locales(category: Category, items: list[dict]) -> None:
         ready = [pair for pair in pending if held.get(pair[1]["locale"], pair[0].id) == pair[0].id]
         if not ready:
             # A cycle (en→fr with fr→en): one of them steps aside under a private-use
-            # code first; written with update() since it is not a change of its own.
+            # code first, with update() as it is no change of its own (the audit entry
+            # of its final save shows this code as the old value, the price of a swap).
             current = pending[0][0]
             parked = f"x-swap-{current.id.hex[:8]}"
             CategoryLocale.objects.filter(pk=current.id).update(locale=parked)
