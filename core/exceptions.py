@@ -73,23 +73,6 @@ def error_response(status_code: int, body: dict, headers: dict | None = None) ->
     return response
 
 
-def _items_as_lists(detail):
-    """Errors of a list of objects as a list of per-item dicts, `{}` for a valid item.
-
-    DRF ≥ 3.16 reports a nested serializer's items as `{index: {field: [...]}}`,
-    while our services (and contract §2, "nested for list items") use the list
-    form. Integer keys only come from list items (field names are strings).
-    A list of plain values (ListField) keeps DRF's `{index: [messages]}`.
-    """
-    if isinstance(detail, dict):
-        if detail and all(isinstance(k, int) and isinstance(v, dict) for k, v in detail.items()):
-            return [_items_as_lists(detail.get(index, {})) for index in range(max(detail) + 1)]
-        return {key: _items_as_lists(value) for key, value in detail.items()}
-    if isinstance(detail, list):
-        return [_items_as_lists(value) for value in detail]
-    return detail
-
-
 def error_body(exc: BaseException) -> tuple[int, dict, dict]:
     """(status, body, headers) for any exception raised while serving an API request."""
     if isinstance(exc, APIError):
@@ -103,7 +86,7 @@ def error_body(exc: BaseException) -> tuple[int, dict, dict]:
     if isinstance(exc, exceptions.NotFound | Http404):
         return 404, {"error": EntityNotFound.error}, {}
     if isinstance(exc, exceptions.ValidationError):
-        return 400, {"error": "Bad Request", "details": _items_as_lists(exc.detail)}, {}
+        return 400, {"error": "Bad Request", "details": exc.detail}, {}
     if isinstance(exc, DjangoValidationError):
         return 400, {"error": "Bad Request", "details": as_serializer_error(exc)}, {}
     if isinstance(exc, exceptions.ParseError):

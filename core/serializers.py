@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 
 def rfc3339(value: datetime | None) -> str | None:
@@ -29,6 +30,28 @@ class FastOutputSerializer(serializers.Serializer):
         raise NotImplementedError
 
 
+class StrictListSerializer(serializers.ListSerializer):
+    """Errors of the items as a list with one entry per item, `{}` for a valid one.
+
+    That is the form of contract §2 ("nested for list items") and of the
+    services' own item errors; DRF ≥ 3.16 would answer `{index: errors}`.
+    """
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            detail = exc.detail
+            if not (isinstance(detail, dict) and detail and all(isinstance(key, int) for key in detail)):
+                raise
+            items = []
+            for index in range(len(data)):
+                item = detail.get(index, {})
+                # An item that is not an object at all (null) gets its message as a non-field error.
+                items.append(item if isinstance(item, dict) else {api_settings.NON_FIELD_ERRORS_KEY: item})
+            raise serializers.ValidationError(items) from None
+
+
 class StrictSerializer(serializers.Serializer):
     """An input serializer that refuses unknown fields (clear 400s for typos).
 
@@ -37,6 +60,9 @@ class StrictSerializer(serializers.Serializer):
     """
 
     ignored_fields: tuple[str, ...] = ()
+
+    class Meta:
+        list_serializer_class = StrictListSerializer
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
