@@ -30,6 +30,9 @@ def _image_of_file(queryset) -> AssetImage:
 
 
 def image_get_by_key(*, file_key: str, include_deleted: bool = False) -> AssetImage:
+    if "\x00" in file_key:
+        # No stored key holds NUL, and PostgreSQL refuses it in a query (a 500 otherwise).
+        raise EntityNotFound()
     return _image_of_file(image_queryset(include_deleted=include_deleted).filter(file__key=file_key))
 
 
