@@ -6,6 +6,7 @@ failure and has no roles, so authentication and roles are done here, on top
 of its model and hasher, following DRF's authentication contract.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,6 +21,7 @@ from core.models import APIKey
 HEADER = "HTTP_X_API_KEY"
 QUERY_PARAM = "x-api-key"
 _CACHE_PREFIX = "apikey:v1:"
+_PREFIX = re.compile(rf"[A-Za-z0-9]{{1,{APIKey._meta.get_field('prefix').max_length}}}")
 _FIELDS = ("id", "prefix", "hashed_key", "name", "roles", "revoked", "expiry_date", "last_used_at")
 
 
@@ -90,7 +92,9 @@ class APIKeyAuthentication(authentication.BaseAuthentication):
         if raw is None:
             return None
         prefix, dot, secret = raw.partition(".")
-        if not dot or not prefix or not secret or len(raw) > 200:
+        if not dot or not secret or len(raw) > 200 or not _PREFIX.fullmatch(prefix):
+            # Generated prefixes are short and alphanumeric; anything else (a NUL byte
+            # that PostgreSQL refuses, a space a cache backend refuses) is no key of ours.
             raise exceptions.AuthenticationFailed()
         api_key = _load_key(prefix)
         if api_key is None or api_key.revoked or api_key.has_expired:
