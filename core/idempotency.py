@@ -9,6 +9,7 @@ API key in the database with this conflict behaviour.
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -22,6 +23,7 @@ from core.models import IdempotencyRecord
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
 TTL = timedelta(hours=24)
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def _request_hash(request, scope: str) -> str:
@@ -42,8 +44,9 @@ def idempotent_create(request, scope: str, create: Callable[[], Response]) -> Re
     key = request.META.get(HEADER)
     if key is None:
         return create()
-    if not key or len(key) > 255:
-        raise BadRequest({"Idempotency-Key": ["Send 1 to 255 characters."]})
+    if not key or len(key) > 255 or _CONTROL.search(key):
+        # Control characters cannot be in an HTTP field value (and PostgreSQL refuses NUL).
+        raise BadRequest({"Idempotency-Key": ["Send 1 to 255 characters, without control characters."]})
     prefix = request.auth.prefix
     request_hash = _request_hash(request, scope)
     for _attempt in range(3):
