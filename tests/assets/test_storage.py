@@ -1,0 +1,121 @@
+"""Streaming upload handler, hashing and content sniffing (assets/storage.py)."""
+
+import hashlib
+import io
+import os
+
+import pytest
+from django.core.files.base import ContentFile
+
+from assets.storage import HashedUpload, HashingUploadHandler, hash_file, inspect_image, storage_key
+from core.exceptions import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from tests.utils import image_bytes
+
+
+def feed(handler: HashingUploadHandler, data: bytes, chunk: int = 7) -> HashedUpload:
+    handler.new_file("file", "x.png", "image/png", len(data))
+    for start in range(0, len(data), chunk):
+        handler.receive_data_chunk(data[start : start + chunk], start)
+    return handler.file_complete(len(data))
+
+
+class TestHashingUploadHandler:
+    def test_spools_to_a_temporary_file_while_hashing(self):
+        data = os.urandom(10_000)
+        upload = feed(HashingUploadHandler(max_bytes=20_000), data, chunk=1024)
+        assert isinstance(upload, HashedUpload)
+        assert os.path.exists(upload.temporary_file_path())
+        assert upload.sha256 == hashlib.sha256(data).hexdigest()
+        assert upload.size == len(data)
+        assert upload.read() == data
+        upload.close()
+
+    def test_never_keeps_the_bytes_in_memory(self):
+        upload = feed(HashingUploadHandler(max_bytes=20_000), b"x" * 5000)
+        assert not isinstance(upload.file, io.BytesIO)
+        assert upload.file.name == upload.temporary_file_path()
+        upload.close()
+
+    def test_stops_past_the_limit_and_removes_the_partial_file(self):
+        handler = HashingUploadHandler(max_bytes=100)
+        handler.new_file("file", "x.png", "image/png", None)
+        handler.receive_data_chunk(b"a" * 60, 0)
+        path = handler.file.temporary_file_path()
+        with pytest.raises(PayloadTooLarge):
+            handler.receive_data_chunk(b"a" * 60, 60)
+        assert not os.path.exists(path)
+
+    def test_an_interrupted_upload_leaves_no_temporary_file(self):
+        handler = HashingUploadHandler(max_bytes=100)
+        handler.new_file("file", "x.png", "image/png", None)
+        handler.receive_data_chunk(b"a" * 60, 0)
+        path = handler.file.temporary_file_path()
+        handler.upload_interrupted()
+        assert not os.path.exists(path)
+
+    def test_interrupted_before_any_file_is_harmless(self):
+        HashingUploadHandler(max_bytes=100).upload_interrupted()
+
+    def test_exactly_at_the_limit_is_fine(self):
+        upload = feed(HashingUploadHandler(max_bytes=100), b"a" * 100)
+        assert upload.size == 100
+        upload.close()
+
+    def test_a_declared_length_far_over_the_limit_is_refused_unread(self):
+        handler = HashingUploadHandler(max_bytes=100)
+        with pytest.raises(PayloadTooLarge):
+            handler.handle_raw_input(None, {}, 10_000_000, b"boundary")
+
+    def test_limit_defaults_to_the_setting(self, settings):
+        settings.BACKOFFICE_UPLOAD_MAX_BYTES = 1234
+        assert HashingUploadHandler().max_bytes == 1234
+
+
+class TestHashFile:
+    def test_hash_and_size_in_chunks(self):
+        data = os.urandom(600_000)
+        assert hash_file(ContentFile(data)) == (hashlib.sha256(data).hexdigest(), len(data))
+
+    def test_rewinds_the_file(self):
+        file = ContentFile(b"abc")
+        file.read()
+        hash_file(file)
+        assert file.read() == b"abc"
+
+
+class TestInspectImage:
+    @pytest.mark.parametrize(
+        ("fmt", "content_type", "extension"),
+        [
+            ("JPEG", "image/jpeg", "jpg"),
+            ("PNG", "image/png", "png"),
+            ("GIF", "image/gif", "gif"),
+            ("WEBP", "image/webp", "webp"),
+        ],
+    )
+    def test_supported(self, fmt, content_type, extension):
+        info = inspect_image(ContentFile(image_bytes(fmt, size=(9, 4))))
+        assert (info.content_type, info.extension, info.width, info.height) == (content_type, extension, 9, 4)
+
+    def test_rewinds_the_file(self):
+        file = ContentFile(image_bytes())
+        inspect_image(file)
+        assert file.tell() == 0
+
+    def test_not_an_image(self):
+        with pytest.raises(UnsupportedMediaType):
+            inspect_image(ContentFile(b"plain text"))
+
+    def test_pixel_limit(self):
+        with pytest.raises(BadRequest):
+            inspect_image(ContentFile(image_bytes(size=(10, 11))), max_pixels=100)
+
+    def test_truncated(self):
+        data = image_bytes("PNG", size=(50, 50))
+        with pytest.raises(BadRequest):
+            inspect_image(ContentFile(data[: len(data) // 2]))
+
+
+def test_storage_key_is_made_of_the_hash_only():
+    sha = "ab" + "0" * 62
+    assert storage_key(sha, "png") == f"images/ab/{sha}.png"

@@ -1,0 +1,84 @@
+"""Caption HTML allow-list (contract §4 `caption_html`)."""
+
+import pytest
+
+from core.sanitize import sanitize_caption_html as clean
+
+
+class TestRemoved:
+    def test_script_goes_with_its_content(self):
+        assert clean("<p>Hi <script>alert(1)</script>there</p>") == "<p>Hi there</p>"
+
+    def test_style_element_goes_with_its_content(self):
+        assert clean("<style>p { color: red }</style>text") == "text"
+
+    @pytest.mark.parametrize("attribute", ['onclick="x()"', 'onmouseover="x()"', "onload=alert(1)"])
+    def test_event_handlers(self, attribute):
+        assert clean(f"<p {attribute}>t</p>") == "<p>t</p>"
+
+    def test_style_attribute(self):
+        assert clean('<p style="color:red">t</p>') == "<p>t</p>"
+
+    @pytest.mark.parametrize(
+        "href",
+        [
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            "java&#x09;script:alert(1)",
+            " javascript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "vbscript:msgbox(1)",
+            "ftp://example.com/x",
+        ],
+    )
+    def test_other_url_schemes_lose_their_href(self, href):
+        out = clean(f'<a href="{href}">x</a>')
+        assert "href" not in out
+        assert ">x</a>" in out
+
+    @pytest.mark.parametrize(
+        "html",
+        ["<img src=x onerror=alert(1)>", "<iframe src=https://e.com></iframe>", "<svg onload=alert(1)></svg>"],
+    )
+    def test_tags_outside_the_list(self, html):
+        out = clean(html)
+        assert "<img" not in out and "<iframe" not in out and "<svg" not in out
+        assert "alert" not in out
+
+    def test_comments(self):
+        assert clean("<!-- hidden -->t") == "t"
+
+    def test_unknown_tag_keeps_its_text(self):
+        assert clean("<div><span>text</span></div>") == "text"
+
+
+class TestKept:
+    def test_paragraphs_breaks_emphasis(self):
+        html = "<p>a<br>b <em>c</em> <strong>d</strong></p>"
+        assert clean(html) == html
+
+    def test_lists(self):
+        html = "<ul><li>a</li></ul><ol><li>b</li></ol>"
+        assert clean(html) == html
+
+    @pytest.mark.parametrize("href", ["http://example.com/x", "https://example.com/x?a=1&amp;b=2", "mailto:a@b.org"])
+    def test_links_with_allowed_schemes(self, href):
+        out = clean(f'<a href="{href}">link</a>')
+        assert f'href="{href}"' in out
+        assert out.startswith("<a ") and out.endswith(">link</a>")
+
+    def test_links_are_marked_noopener(self):
+        assert 'rel="noopener noreferrer"' in clean('<a href="https://e.com">x</a>')
+
+    def test_text_is_escaped_not_dropped(self):
+        assert clean("a < b & c") == "a &lt; b &amp; c"
+
+    def test_unicode_text(self):
+        assert clean("<p>Zoë — 東京</p>") == "<p>Zoë — 東京</p>"
+
+    def test_empty(self):
+        assert clean("") == ""
+
+    def test_sanitizing_twice_changes_nothing(self):
+        once = clean('<p onclick="x">a <a href="https://e.com" style="x">b</a><script>c</script></p>')
+        assert clean(once) == once
