@@ -3,7 +3,7 @@
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -99,6 +99,9 @@ def error_body(exc: BaseException) -> tuple[int, dict, dict]:
         return 415, {"error": UnsupportedMediaType.error, "details": {"content_type": [str(exc.detail)]}}, {}
     if isinstance(exc, RequestDataTooBig):
         return 413, {"error": PayloadTooLarge.error, "details": {"body": [str(exc)]}}, {}
+    if isinstance(exc, SuspiciousOperation):
+        # Too many query or form fields, too many files: Django answers these 400 outside DRF.
+        return 400, {"error": "Bad Request", "details": {"request": [str(exc)]}}, {}
     if isinstance(exc, exceptions.Throttled):
         wait = int(exc.wait or 1) if exc.wait is not None else 1
         return 429, {"error": "Too many requests"}, {"Retry-After": str(max(wait, 1))}
