@@ -4,6 +4,7 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from rest_framework import serializers
 from rest_framework.exceptions import Throttled
@@ -13,7 +14,7 @@ from core.serializers import StrictSerializer, rfc3339
 from core.throttling import APIKeyRateThrottle
 from core.views import handler404, handler500
 from tests.factories import AssetImageFactory
-from tests.utils import API
+from tests.utils import API, image_bytes
 
 LIST = f"{API}/assets/images"
 
@@ -116,6 +117,26 @@ class TestBadBodies:
         response = api.post(LIST, json.dumps({"file_key": "k", "name": "x" * 5000}), content_type="application/json")
         body = assert_json_error(response, 413)
         assert body["error"] == "Payload too large"
+
+    def test_too_many_query_parameters_is_400(self, api, settings):
+        settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 3
+        response = api.get(LIST + "?" + "&".join(f"p{i}=1" for i in range(10)))
+        body = assert_json_error(response, 400)
+        assert body["error"] == "Bad Request"
+
+    def test_too_many_multipart_fields_is_400(self, api, settings):
+        settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 3
+        response = api.post(f"{LIST}/upload", {f"f{i}": "v" for i in range(10)}, format="multipart")
+        assert_json_error(response, 400)
+
+    def test_too_many_files_is_400(self, api, settings):
+        settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2
+        files = {f"f{i}": SimpleUploadedFile(f"{i}.png", image_bytes(), "image/png") for i in range(4)}
+        assert_json_error(api.post(f"{LIST}/upload", files, format="multipart"), 400)
+
+    def test_broken_multipart_is_400(self, api):
+        response = api.generic("POST", f"{LIST}/upload", b"x", content_type="multipart/form-data")
+        assert_json_error(response, 400)
 
     def test_json_body_under_the_limit_is_judged(self, api, settings):
         settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
