@@ -129,11 +129,8 @@ def image_restore(*, image: AssetImage) -> AssetImage:
     """Restore; 409 when another live image took its file meanwhile."""
 
     def details(instance):
-        return {
-            "file_key": ["Another live image uses this file."],
-            "existing_id": str(
-                AssetImage.objects.filter(file_id=instance.file_id).values_list("id", flat=True).first()
-            ),
-        }
+        live = AssetImage.objects.filter(file_id=instance.file_id).values_list("id", flat=True).first()
+        # None when the live image was deleted between the refusal and this read: null, not "None".
+        return {"file_key": ["Another live image uses this file."], "existing_id": str(live) if live else None}
 
     return core_services.restore(instance=image, conflict_details=details)
