@@ -5,6 +5,7 @@ import logging
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from rest_framework.views import APIView
 
@@ -60,6 +61,7 @@ def readyz(request):
     return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
 
 
+@csrf_exempt  # else a POST (no CSRF token, as from any API client) gets Django's HTML 403 page
 def api_not_found(request, *args, **kwargs):
     """Unknown URLs under the API base: JSON, never an HTML page."""
     return JsonResponse({"error": "Not found"}, status=404)
