@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from rest_framework import serializers
 from rest_framework.exceptions import Throttled
+from rest_framework.test import APIClient
 
 from core.exceptions import error_body
 from core.serializers import StrictSerializer, rfc3339
@@ -40,6 +41,14 @@ class TestUnknownURLsAndMethods:
 
     def test_unknown_url_elsewhere_under_api_is_json(self, api):
         assert_json_error(api.get("/api/other/thing"), 404)
+
+    @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+    def test_unknown_url_is_a_json_404_for_writes_too(self, admin_key, method):
+        # A real client sends no CSRF token; the test client skips the check unless told.
+        client = APIClient(enforce_csrf_checks=True)
+        client.credentials(HTTP_X_API_KEY=admin_key)
+        response = getattr(client, method)(f"{API}/nope", {"a": 1}, format="json")
+        assert_json_error(response, 404)
 
     @pytest.mark.parametrize(
         ("method", "path"),
