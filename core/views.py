@@ -67,6 +67,24 @@ def api_not_found(request, *args, **kwargs):
     return JsonResponse({"error": "Not found"}, status=404)
 
 
+def handler400(request, exception=None):
+    """Django-level 400s (a Host header not in ALLOWED_HOSTS, say): JSON under the API."""
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"error": "Bad Request"}, status=400)
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception)
+
+
+def handler403(request, exception=None):
+    """Django-level 403s (a PermissionDenied raised outside DRF): JSON under the API."""
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"error": "Forbidden"}, status=403)
+    from django.views.defaults import permission_denied
+
+    return permission_denied(request, exception)
+
+
 def handler404(request, exception=None):
     if request.path.startswith(API_PREFIX):
         return JsonResponse({"error": "Not found"}, status=404)
