@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from core.exceptions import error_body
 from core.serializers import StrictSerializer, rfc3339
 from core.throttling import APIKeyRateThrottle
-from core.views import handler404, handler500
+from core.views import handler400, handler403, handler404, handler500
 from tests.factories import AssetImageFactory
 from tests.utils import API, image_bytes
 
@@ -178,6 +178,18 @@ class TestServerErrors:
         response = handler500(RequestFactory().get(f"{API}/assets/images"))
         assert response.status_code == 500
         assert json.loads(response.content) == {"error": "Internal server error"}
+
+    @pytest.mark.parametrize(("handler", "status"), [(handler400, 400), (handler403, 403)])
+    def test_django_level_400_and_403_under_the_api_are_json(self, handler, status):
+        response = handler(RequestFactory().get(f"{API}/assets/images"), Exception())
+        assert response.status_code == status
+        assert json.loads(response.content)["error"]
+
+    @pytest.mark.parametrize(("handler", "status"), [(handler400, 400), (handler403, 403)])
+    def test_django_level_400_and_403_elsewhere_are_django_pages(self, handler, status):
+        response = handler(RequestFactory().get("/admin/"), Exception())
+        assert response.status_code == status
+        assert not response["Content-Type"].startswith("application/json")
 
     def test_django_level_404_under_the_api_is_json(self):
         response = handler404(RequestFactory().get(f"{API}/x"), Exception())
