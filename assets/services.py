@@ -12,6 +12,12 @@ from core.sanitize import sanitize_caption_html
 from core.validators import is_language_tag, normalize_language_tag
 
 
+def _holds(key: str, sha256: str) -> bool:
+    """Whether the stored file at key has exactly these bytes."""
+    with default_storage.open(key, "rb") as handle:
+        return hash_file(handle)[0] == sha256
+
+
 def stored_file_upload(*, file) -> tuple[StoredFile, bool]:
     """Store an uploaded image by its content; returns (record, created).
 
@@ -27,6 +33,10 @@ def stored_file_upload(*, file) -> tuple[StoredFile, bool]:
     if existing is not None and default_storage.exists(existing.key):
         return existing, False
     key = existing.key if existing is not None else storage_key(sha256, info.extension)
+    if existing is None and default_storage.exists(key) and not _holds(key, sha256):
+        # A file at the key but no record: a leftover, possibly cut short by a crash
+        # while it was copied into place. Never adopt it unchecked: store the bytes again.
+        default_storage.delete(key)
     if not default_storage.exists(key):
         file.seek(0)
         saved = default_storage.save(key, file)
