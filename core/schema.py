@@ -1,5 +1,7 @@
 """OpenAPI helpers: the envelope and the error bodies in the schema (drf-spectacular)."""
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -40,4 +42,37 @@ def errors(*codes: int) -> dict:
 INCLUDE_DELETED = OpenApiParameter(
     "include_deleted", bool, description="Show soft-deleted entities too (with their deleted_at)."
 )
-ID_PATH = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Entity UUID.")
+ID_PATH = OpenApiParameter(
+    "id",
+    OpenApiTypes.UUID,
+    OpenApiParameter.PATH,
+    description="Entity UUID; anything else is a 400 `Invalid uuid sent`.",
+)
+
+
+class StrictSerializerExtension(OpenApiSerializerExtension):
+    """Input bodies as the StrictSerializer judges them, so that a body valid for the schema is valid here.
+
+    Unknown fields are refused (`additionalProperties: false`), the `ignored_fields`
+    are accepted with any value, and nested lists keep their item limits.
+    """
+
+    target_class = "core.serializers.StrictSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        properties = schema.setdefault("properties", {})
+        for name in self.target.ignored_fields:
+            properties.setdefault(name, {"description": "Accepted and ignored."})
+        for name, field in self.target.fields.items():
+            if isinstance(field, serializers.ListSerializer) and name in properties:
+                if not field.allow_empty or field.min_length:
+                    properties[name]["minItems"] = max(field.min_length or 0, 1 if not field.allow_empty else 0)
+                if field.max_length is not None:
+                    properties[name]["maxItems"] = field.max_length
+        schema["additionalProperties"] = False
+        if vars(type(self.target)).get("__doc__") is None:
+            # Not this serializer's own docstring but StrictSerializer's, which says nothing about the body.
+            schema.pop("description", None)
+        return schema

@@ -98,7 +98,15 @@ class ImageByHashView(BaseAPIView):
     @extend_schema(
         tags=TAG,
         operation_id="asset_images_get_by_hash",
-        parameters=[OpenApiParameter("file_hash", str, OpenApiParameter.PATH), INCLUDE_DELETED],
+        parameters=[
+            OpenApiParameter(
+                "file_hash",
+                {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"},
+                OpenApiParameter.PATH,
+                description="SHA-256 of the file, 64 hexadecimal characters; anything else is a 400.",
+            ),
+            INCLUDE_DELETED,
+        ],
         responses={200: enveloped(ImageOutputSerializer), **errors(400, 404)},
     )
     def get(self, request, file_hash):
