@@ -14,3 +14,12 @@ class AssetsConfig(AppConfig):
         auditlog.register(AssetImage, exclude_fields=["locales"])
         auditlog.register(AssetImageLocale)
         auditlog.register(StoredFile)
+
+        # purge_deleted: images first, then the files no image uses any more.
+        from assets import services
+        from core import purge
+
+        purge.register("images", lambda cutoff, dry_run: services.images_purge_deleted(cutoff=cutoff, dry_run=dry_run))
+        purge.register(
+            "stored files", lambda cutoff, dry_run: services.stored_files_purge_unused(cutoff=cutoff, dry_run=dry_run)
+        )

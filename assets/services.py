@@ -39,6 +39,9 @@ def stored_file_upload(*, file) -> tuple[StoredFile, bool]:
         default_storage.delete(key)
     if not default_storage.exists(key):
         file.seek(0)
+        # Object storage serves the file with the type it is saved with, which would be the
+        # client's declared one (text/html, say): store what the bytes were judged to be.
+        file.content_type = info.content_type
         saved = default_storage.save(key, file)
         if saved != key:
             # Another request stored the same bytes in between: keep one copy.
@@ -144,3 +147,41 @@ def image_restore(*, image: AssetImage) -> AssetImage:
         return {"file_key": ["Another live image uses this file."], "existing_id": str(live) if live else None}
 
     return core_services.restore(instance=image, conflict_details=details)
+
+
+def images_purge_deleted(*, cutoff, dry_run: bool = False) -> int:
+    """Erase images (and their captions) soft-deleted before the cutoff."""
+    candidates = AssetImage.all_objects.filter(deleted_at__lt=cutoff)
+    if dry_run:
+        return candidates.count()
+    erased = 0
+    for pk in candidates.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            # Re-checked under the transaction: a restore in between keeps the image.
+            erased += AssetImage.all_objects.filter(pk=pk, deleted_at__lt=cutoff).delete()[1].get(
+                AssetImage._meta.label, 0
+            )
+    return erased
+
+
+def stored_files_purge_unused(*, cutoff, dry_run: bool = False) -> int:
+    """Erase stored files that no image (live or deleted) uses, uploaded before the cutoff.
+
+    Recent uploads are kept: a client uploads first and creates the image
+    after. The record goes first, then the bytes, so a crash in between leaves
+    an orphan file (verify_assets), never a record without its file.
+    """
+    unused = StoredFile.objects.filter(created_at__lt=cutoff, images__isnull=True)
+    if dry_run:
+        return unused.count()
+    erased = 0
+    for pk in unused.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            stored = StoredFile.objects.select_for_update().filter(pk=pk).first()
+            if stored is None or AssetImage.all_objects.filter(file_id=pk).exists():
+                continue
+            key = stored.key
+            stored.delete()
+        default_storage.delete(key)
+        erased += 1
+    return erased

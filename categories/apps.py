@@ -13,3 +13,15 @@ class CategoriesConfig(AppConfig):
 
         auditlog.register(Category, exclude_fields=["locales"])
         auditlog.register(CategoryLocale)
+
+        # purge_deleted: whole categories, then soft-deleted names of live ones.
+        from categories import services
+        from core import purge
+
+        purge.register(
+            "categories", lambda cutoff, dry_run: services.categories_purge_deleted(cutoff=cutoff, dry_run=dry_run)
+        )
+        purge.register(
+            "category locales",
+            lambda cutoff, dry_run: services.category_locales_purge_deleted(cutoff=cutoff, dry_run=dry_run),
+        )
