@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from categories import services
 from categories.models import Category, CategoryLocale
 from categories.selectors import locale_queryset
+from core.admin_audit import HistoryAdminMixin
 from core.exceptions import APIError, BadRequest
 
 
@@ -103,7 +104,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(HistoryAdminMixin, admin.ModelAdmin):
     form = CategoryAdminForm
     inlines = [CategoryLocaleInline]
     list_display = ["names", "icon_preview", "is_archived", "inserted_at", "updated_at", "deleted_at"]

@@ -88,3 +88,35 @@ def test_editor_uploads_captions_deletes_and_restores_images(page, screenshot_di
     page.wait_for_selector("text=Restored 1 image(s).")
     market.refresh_from_db()
     assert market.deleted_at is None
+
+
+ICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" onload="alert(1)">'
+    '<script>alert(2)</script><circle cx="12" cy="12" r="10" fill="#c0392b"/></svg>'
+)
+
+
+def test_editor_creates_a_category_with_an_icon_and_two_locales(page, screenshot_dir):
+    from categories.models import Category
+
+    log_in(page)
+    page.goto("/admin/categories/category/add/")
+    page.fill("#id_svg_icon", ICON)
+    page.fill("#id_locales-0-locale", "en")
+    page.fill("#id_locales-0-name", "World news")
+    page.click("#locales-group .add-row a")
+    page.fill("#id_locales-1-locale", "fr")
+    page.fill("#id_locales-1-name", "Monde")
+    page.screenshot(path=screenshot_dir / "06-category-add.png", full_page=True)
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist .success")
+    category = Category.objects.get()
+    assert sorted(category.locales.values_list("locale", "name")) == [("en", "World news"), ("fr", "Monde")]
+    assert "script" not in category.svg_icon and "onload" not in category.svg_icon
+    preview = page.locator(".field-icon_preview img")
+    preview.wait_for()
+    assert preview.evaluate("img => img.complete && img.naturalWidth > 0")
+    page.screenshot(path=screenshot_dir / "07-category-change.png", full_page=True)
+    page.goto("/admin/categories/category/")
+    page.wait_for_selector("text=World news")
+    page.screenshot(path=screenshot_dir / "08-category-list.png", full_page=True)
