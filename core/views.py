@@ -1,5 +1,6 @@
 """Views every app shares: health probes, JSON 404/500 and the base API view."""
 
+import contextlib
 import logging
 
 from django.core.files.storage import default_storage
@@ -53,6 +54,10 @@ def readyz(request):
         checks["database"] = "unavailable"
     try:
         default_storage.exists("readyz-probe")
+        # Object storage answers "no such file" for a missing bucket too: listing tells
+        # them apart. A local folder not created yet is fine: the first upload makes it.
+        with contextlib.suppress(FileNotFoundError):
+            default_storage.listdir("")
         checks["storage"] = "ok"
     except Exception:  # as above
         logger.exception("readyz: storage check failed")
