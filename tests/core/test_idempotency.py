@@ -4,7 +4,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -131,10 +130,7 @@ class TestExpiry:
         assert create(api, other).status_code == 201
 
 
-# available_apps makes the teardown flush use TRUNCATE ... CASCADE: django-auditlog 3.4 leaves its
-# unused auditlog_logentry table (swapped for core.AuditLogEntry) referencing django_content_type,
-# which a plain TRUNCATE refuses on PostgreSQL (jazzband/django-auditlog#804).
-@pytest.mark.django_db(transaction=True, available_apps=settings.INSTALLED_APPS)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_retries_create_one_image(client_for, make_key):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serializes every writer on one file lock; the race needs PostgreSQL.")
