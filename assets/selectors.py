@@ -37,7 +37,7 @@ def image_get_by_key(*, file_key: str, include_deleted: bool = False) -> AssetIm
 
 
 def image_get_by_hash(*, file_hash: str, include_deleted: bool = False) -> AssetImage:
-    if not _SHA256.match(file_hash or ""):
+    if not _SHA256.fullmatch(file_hash or ""):  # fullmatch: `$` also accepts a final newline
         raise BadRequest({"file_hash": ["Give the SHA-256 as 64 hexadecimal characters."]})
     return _image_of_file(image_queryset(include_deleted=include_deleted).filter(file__sha256=file_hash.lower()))
 
