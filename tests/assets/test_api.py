@@ -234,7 +234,7 @@ class TestGet:
         assert response.status_code == 400
         assert response.json() == {"error": "Invalid uuid sent"}
 
-    @pytest.mark.parametrize("raw", ["abc", "g" * 64, "a" * 63, "a" * 65])
+    @pytest.mark.parametrize("raw", ["abc", "g" * 64, "a" * 63, "a" * 65, "a" * 64 + "%0A"])
     def test_bad_hash_is_400(self, api, raw):
         response = api.get(f"{IMAGES}/by-hash/{raw}")
         assert response.status_code == 400

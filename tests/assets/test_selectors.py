@@ -60,7 +60,7 @@ class TestByKeyAndHash:
         image = AssetImageFactory()
         assert selectors.image_get_by_hash(file_hash=image.file.sha256.upper()) == image
 
-    @pytest.mark.parametrize("file_hash", ["", "abc", "z" * 64, "a" * 65, None])
+    @pytest.mark.parametrize("file_hash", ["", "abc", "z" * 64, "a" * 65, "a" * 64 + "\n", None])
     def test_by_hash_malformed(self, file_hash):
         with pytest.raises(BadRequest):
             selectors.image_get_by_hash(file_hash=file_hash)
