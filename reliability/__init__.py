@@ -1,0 +1,1 @@
+"""Live-server reliability runs: real gunicorn processes, PostgreSQL, storage (docs/reliability.md)."""

@@ -1,0 +1,317 @@
+"""Crash safety (issue 7, item 5): SIGKILL the server in the middle of uploads and creates, again and again.
+
+Each round starts gunicorn, lets a few clients upload large images (a few MB,
+sent in paced chunks like a real network does, so that a kill lands while a
+body is still arriving or being stored) and create images, then kills the
+whole server process group with SIGKILL. After every kill no stored-file
+record may point to a missing file or to other bytes. Rounds alternate the
+upload temp dir between the storage's filesystem (the file is renamed into
+place) and another one, when the machine has one (the file is copied).
+After the last kill, the uploads that were cut are sent again (as a client
+would retry them), and then the leftovers in storage must be exactly the
+orphans `verify_assets` reports, and `verify_assets --fix-orphans` must
+remove them.
+
+Full run (documented in docs/reliability.md):
+    .venv/bin/python -m reliability.crash --kills 20
+"""
+
+import argparse
+import math
+import os
+import random
+import re
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reliability.harness import (
+    Checks,
+    Client,
+    Result,
+    Server,
+    Unavailable,
+    files_under,
+    format_status_table,
+    free_port,
+    manage,
+    png_bytes,
+    prepare_database,
+    records_without_their_file,
+    run_threads,
+    server_env,
+    sha256,
+    sql,
+    status_table,
+    throwaway_database,
+    workdir,
+)
+
+KEY_PATTERN = re.compile(r"^images/[0-9a-f]{2}/[0-9a-f]{64}\.(jpg|png|gif|webp)$")
+PACE = (64 * 1024, 0.004)  # 64 KiB every 4 ms: a 3 MB body takes about 0.25 s to arrive
+
+
+@dataclass
+class Report:
+    kills: int
+    results: list[Result]
+    checks: Checks
+    figures: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.checks.ok
+
+    def format(self) -> str:
+        figures = "\n".join(f"  {name}: {value}" for name, value in self.figures.items())
+        return (
+            f"crash safety: {self.kills} SIGKILLs of the server during uploads and creates\n"
+            f"requests per operation and status (0 = cut by the kill):\n"
+            f"{format_status_table(status_table(self.results))}\n"
+            f"figures:\n{figures}\nchecks:\n{self.checks.format()}\n"
+            f"result: {'all checks held' if self.ok else 'CHECKS FAILED'}"
+        )
+
+
+def other_filesystem_dir(than: Path) -> Path | None:
+    """A fresh folder on another filesystem than `than` (tmpfs /dev/shm), if the machine has one."""
+    candidate = Path("/dev/shm")
+    try:
+        if candidate.is_dir() and os.stat(candidate).st_dev != os.stat(than).st_dev:
+            path = candidate / f"reliability-{uuid.uuid4().hex[:8]}"
+            path.mkdir()
+            return path
+    except OSError:
+        pass
+    return None
+
+
+class Uploads:
+    """The files the clients send: each cut upload is sent again later, like a client retrying."""
+
+    def __init__(self, seed: int, side: int):
+        self.seed, self.side = seed, side
+        self.lock = threading.Lock()
+        self.pending: list[int] = []
+        self.busy: set[int] = set()
+        self.stored: dict[int, str] = {}  # seed → file key
+        self.cache: dict[int, bytes] = {}
+        self.next = 0
+
+    def content(self, number: int) -> bytes:
+        with self.lock:
+            cached = self.cache.get(number)
+        if cached is None:
+            cached = png_bytes(self.seed * 100_000 + number, (self.side, self.side))
+            with self.lock:
+                self.cache[number] = cached
+        return cached
+
+    def take(self) -> int:
+        with self.lock:
+            free = [n for n in self.pending if n not in self.busy]
+            if free:
+                number = free[0]
+            else:
+                number, self.next = self.next, self.next + 1
+                self.pending.append(number)
+            self.busy.add(number)
+            return number
+
+    def done(self, number: int, result: Result) -> None:
+        with self.lock:
+            self.busy.discard(number)
+            if result.status in (200, 201):
+                self.stored[number] = result.data["file_key"]
+                if number in self.pending:
+                    self.pending.remove(number)
+                self.cache.pop(number, None)
+
+    def stored_keys(self) -> list[str]:
+        with self.lock:
+            return list(self.stored.values())
+
+
+def client_loop(client: Client, uploads: Uploads, stop: threading.Event, results: list, rng: random.Random):
+    while not stop.is_set():
+        keys = uploads.stored_keys()
+        if keys and rng.random() < 0.3:
+            body = {
+                "file_key": rng.choice(keys),
+                "name": f"crash {uuid.uuid4().hex[:6]}",
+                "locales": [{"locale": "en"}],
+            }
+            results.append(client.request("create_image", "POST", "/assets/images", json_body=body))
+            continue
+        number = uploads.take()
+        content = uploads.content(number)
+        result = client.upload("upload", content, target=sha256(content), pace=PACE)
+        uploads.done(number, result)
+        results.append(result)
+
+
+def verify(env, *args) -> tuple[int, list[str]]:
+    done = manage(env, "verify_assets", "--min-age-minutes", "0", *args)
+    return done.returncode, (done.stdout + done.stderr).splitlines()
+
+
+def listed(lines: list[str], prefix: str) -> set[str]:
+    return {line[len(prefix) :].strip() for line in lines if line.startswith(prefix)}
+
+
+def run(*, kills: int = 20, clients: int = 4, file_mb: float = 3.0, seed: int | None = None, log=print) -> Report:
+    """One run; raises Unavailable when PostgreSQL cannot be reached."""
+    seed = seed if seed is not None else random.randrange(1 << 30)
+    rng = random.Random(seed)
+    side = int(math.sqrt(file_mb * 1_000_000 / 3))
+    log(f"crash: seed {seed}, {kills} kills, {clients} clients, uploads of {side * side * 3 / 1e6:.1f} MB")
+    checks = Checks()
+    figures: dict = {}
+    with workdir() as work, throwaway_database() as database_url:
+        media, same_fs_temp = work / "media", work / "tmp"
+        media.mkdir()
+        same_fs_temp.mkdir()
+        other_fs_temp = other_filesystem_dir(work)
+        try:
+            envs = [server_env(database_url=database_url, media_root=media, temp_dir=same_fs_temp)]
+            if other_fs_temp is not None:
+                envs.append({**envs[0], "FILE_UPLOAD_TEMP_DIR": str(other_fs_temp)})
+            key = prepare_database(envs[0])
+            port = free_port()
+            uploads = Uploads(seed, side)
+            results: list[Result] = []
+            cut = Counter()
+            broken_after_kill: list[str] = []
+            for round_number in range(kills):
+                env = envs[round_number % len(envs)]
+                server = Server(env, work / "server.log", port=port)
+                server.start()
+                stop = threading.Event()
+                round_results: list[Result] = []
+
+                def loop(index: int, round_results=round_results, stop=stop, round_number=round_number) -> None:
+                    thread_rng = random.Random(seed * 1000 + round_number * 31 + index)
+                    client_loop(Client([port], key, rng=thread_rng), uploads, stop, round_results, thread_rng)
+
+                threads = run_threads(loop, clients)
+                time.sleep(rng.uniform(0.3, 1.5))
+                stop.set()
+                killed_at = time.time()
+                server.kill()
+                for thread in threads:
+                    thread.join(timeout=120)
+                for r in round_results:
+                    if r.status == 0 and r.t0 < killed_at:
+                        phase = "body still arriving" if not r.sent else "being stored"
+                        cut[f"{r.op}, {phase}" if r.op == "upload" else r.op] += 1
+                results.extend(round_results)
+                problems = records_without_their_file(database_url, media)
+                broken_after_kill.extend(f"after kill {round_number + 1}: {p}" for p in problems)
+            figures["kills done"] = kills
+            figures["requests cut by a kill"] = dict(cut)
+            figures["temp dirs used"] = "same filesystem as storage" + (
+                " and another (tmpfs), alternating" if other_fs_temp else " only (no other filesystem here)"
+            )
+            checks.add(
+                "after every kill, every stored-file record has its file with the right SHA-256",
+                not broken_after_kill,
+                broken_after_kill[:3],
+            )
+            unexpected = [r for r in results if r.status and r.status not in {200, 201, 409}]
+            checks.add(
+                "no answer other than 200/201/409 (no 5xx)",
+                not unexpected,
+                [f"{r.op} {r.status} {r.body}" for r in unexpected[:3]],
+            )
+
+            # The clients retry what was cut, on a server that stays up.
+            server = Server(envs[-1], work / "server.log", port=port)
+            server.start()
+            try:
+                client = Client([port], key)
+                retried = list(uploads.pending)
+                retry_results = []
+                for number in retried:
+                    content = uploads.content(number)
+                    retry_results.append(client.upload("retry_upload", content, target=sha256(content)))
+                    uploads.done(number, retry_results[-1])
+            finally:
+                server.stop()
+            results.extend(retry_results)
+            failed = [r for r in retry_results if r.status not in (200, 201) or r.data["file_hash"] != r.target]
+            checks.add(
+                f"every cut upload sent again is stored ({len(retried)} retried)",
+                not failed and not uploads.pending,
+                [f"{r.status} {r.body}" for r in failed[:3]],
+            )
+            problems = records_without_their_file(database_url, media)
+            checks.add(
+                "after the retries, every record has its file with the right SHA-256", not problems, problems[:3]
+            )
+            images_missing = sql(
+                database_url,
+                "SELECT count(*) FROM assets_assetimage i LEFT JOIN assets_storedfile f ON f.id = i.file_id "
+                "WHERE f.id IS NULL",
+            )[0][0]
+            checks.add("every image row has its stored-file record", images_missing == 0)
+
+            records = {k for (k,) in sql(database_url, "SELECT key FROM assets_storedfile")}
+            leftovers = files_under(media) - records
+            stray = sorted(key for key in leftovers if not key.startswith("images/"))
+            checks.add("no temporary upload file in the storage (leftovers only under images/)", not stray, stray[:3])
+            code, lines = verify(envs[0])
+            reported = listed(lines, "orphan: ")
+            wrong = listed(lines, "missing: ") | listed(lines, "wrong content: ")
+            checks.add(
+                "verify_assets reports exactly the leftovers as orphans, and nothing missing or wrong",
+                reported == leftovers and not wrong and code == (1 if leftovers else 0),
+                f"leftovers {sorted(leftovers)[:3]}, reported {sorted(reported)[:3]}, other {sorted(wrong)[:3]}",
+            )
+            code, lines = verify(envs[0], "--fix-orphans")
+            removed = listed(lines, "orphan removed: ")
+            checks.add(
+                "verify_assets --fix-orphans removes exactly them",
+                code == 0 and removed == leftovers and files_under(media) == records,
+                f"removed {sorted(removed)[:3]}, left {sorted(files_under(media) - records)[:3]}",
+            )
+            code, lines = verify(envs[0])
+            checks.add("verify_assets passes afterwards", code == 0, lines[-1:] if code else "")
+
+            temp_left = len(files_under(same_fs_temp)) + (len(files_under(other_fs_temp)) if other_fs_temp else 0)
+            figures["files stored"] = len(records)
+            figures["images created"] = sum(1 for r in results if r.op == "create_image" and r.status == 201)
+            figures["orphans found and removed"] = len(leftovers)
+            figures["orphans that are not a content key (e.g. a cut copy)"] = sum(
+                1 for key in leftovers if not KEY_PATTERN.match(key)
+            )
+            figures["partial uploads left in the temp dir (outside the storage)"] = temp_left
+        finally:
+            if other_fs_temp is not None:
+                import shutil
+
+                shutil.rmtree(other_fs_temp, ignore_errors=True)
+    return Report(kills, results, checks, figures)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--kills", type=int, default=20, help="How many times the server is killed (default: 20).")
+    parser.add_argument("--clients", type=int, default=4, help="Concurrent uploading clients (default: 4).")
+    parser.add_argument("--file-mb", type=float, default=3.0, help="Size of each uploaded image in MB (default: 3).")
+    parser.add_argument("--seed", type=int, default=None, help="Seed of the random workload (default: random).")
+    args = parser.parse_args(argv)
+    try:
+        report = run(kills=args.kills, clients=args.clients, file_mb=args.file_mb, seed=args.seed)
+    except Unavailable as exc:
+        print(f"cannot run: {exc}", file=sys.stderr)
+        return 2
+    print(report.format())
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

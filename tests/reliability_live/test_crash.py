@@ -1,0 +1,28 @@
+"""Crash safety (issue 7, item 5): SIGKILL the server mid-upload, then nothing points to a missing file.
+
+CI kills RELIABILITY_KILLS times (default 5); the full run of 20 kills is
+`.venv/bin/python -m reliability.crash --kills 20` (docs/reliability.md).
+"""
+
+import os
+
+import pytest
+
+from reliability import crash
+from reliability.harness import postgres_unavailable_reason
+
+KILLS = int(os.environ.get("RELIABILITY_KILLS", "5"))
+
+
+def test_sigkill_during_uploads_leaves_no_record_without_its_file_and_only_orphans_verify_assets_removes():
+    reason = postgres_unavailable_reason()
+    if reason:
+        pytest.skip(f"needs PostgreSQL (the database a killed server leaves behind): {reason}")
+
+    report = crash.run(kills=KILLS)
+    print(report.format())
+
+    assert report.ok, report.format()
+    assert report.figures["kills done"] == KILLS
+    # The kills landed where they matter: while upload bodies were still arriving.
+    assert report.figures["requests cut by a kill"].get("upload, body still arriving", 0) > 0
