@@ -52,7 +52,7 @@ class ImageCollectionView(BaseAPIView):
         operation_id="asset_images_create",
         request=ImageCreateSerializer,
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
-        responses={201: enveloped(ImageOutputSerializer), **errors(400, 409, 422)},
+        responses={201: enveloped(ImageOutputSerializer), **errors(400, 409, 413, 415, 422)},
     )
     def post(self, request):
         def create():

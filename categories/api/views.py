@@ -46,7 +46,7 @@ class CategoryCollectionView(BaseAPIView):
         operation_id="categories_create",
         request=CategoryCreateSerializer,
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
-        responses={201: enveloped(CategoryOutputSerializer), **errors(400, 409, 422)},
+        responses={201: enveloped(CategoryOutputSerializer), **errors(400, 409, 413, 415, 422)},
     )
     def post(self, request):
         def create():
@@ -76,7 +76,7 @@ class CategoryDetailView(BaseAPIView):
         operation_id="categories_update",
         request=CategoryPatchSerializer,
         parameters=[ID_PATH],
-        responses={200: enveloped(CategoryOutputSerializer), **errors(400, 404, 409)},
+        responses={200: enveloped(CategoryOutputSerializer), **errors(400, 404, 409, 413, 415)},
     )
     def patch(self, request, id):
         category = selectors.category_get(category_id=id)

@@ -29,7 +29,7 @@ class ReferenceCollectionView(BaseAPIView):
         operation_id="references_create",
         request=ReferenceCreateSerializer,
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
-        responses={201: enveloped(ReferenceOutputSerializer), **errors(400, 409, 422)},
+        responses={201: enveloped(ReferenceOutputSerializer), **errors(400, 409, 413, 415, 422)},
     )
     def post(self, request):
         def create():
@@ -52,7 +52,7 @@ class ReferenceLookupView(BaseAPIView):
         tags=TAG,
         operation_id="references_lookup",
         request=ReferenceLookupSerializer,
-        responses={200: enveloped(ReferenceOutputSerializer, many=True), **errors(400)},
+        responses={200: enveloped(ReferenceOutputSerializer, many=True), **errors(400, 413, 415)},
     )
     def post(self, request):
         serializer = ReferenceLookupSerializer(data=request.data)
