@@ -158,8 +158,8 @@ def images_purge_deleted(*, cutoff, dry_run: bool = False) -> int:
     for pk in candidates.values_list("pk", flat=True).iterator():
         with transaction.atomic():
             # Re-checked under the transaction: a restore in between keeps the image.
-            erased += AssetImage.all_objects.filter(pk=pk, deleted_at__lt=cutoff).delete()[1].get(
-                AssetImage._meta.label, 0
+            erased += (
+                AssetImage.all_objects.filter(pk=pk, deleted_at__lt=cutoff).delete()[1].get(AssetImage._meta.label, 0)
             )
     return erased
 
