@@ -4,17 +4,25 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
+from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiJsonRenderer2
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from core import views as core_views
 
 API_BASE = "api/core/v2/"
 
+
+class OpenAPIJSONView(SpectacularJSONAPIView):
+    """The schema as plain `application/json` by default (the OpenAPI media type on request)."""
+
+    renderer_classes = [OpenApiJsonRenderer2, OpenApiJsonRenderer]
+
+
 api_patterns = [
     path("", include("assets.api.urls")),
     path("", include("categories.api.urls")),
     path("", include("references.api.urls")),
-    path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi-schema"),
+    path("openapi.json", OpenAPIJSONView.as_view(), name="openapi-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="api-docs"),
     # Last: any other URL under the API base is a JSON 404.
     re_path(r"^.*$", core_views.api_not_found),
@@ -34,5 +42,7 @@ if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage") and set
         re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
     )
 
+handler400 = core_views.handler400
+handler403 = core_views.handler403
 handler404 = core_views.handler404
 handler500 = core_views.handler500

@@ -29,7 +29,19 @@ def sanitize_caption_html(html: str) -> str:
         clean_content_tags={"script", "style"},
         link_rel="noopener noreferrer",
         strip_comments=True,
+        attribute_filter=_absolute_links_only,
     )
+
+
+_LINK_SCHEME = re.compile(r"^\s*(https?|mailto):", re.IGNORECASE)
+
+
+def _absolute_links_only(tag: str, attribute: str, value: str) -> str | None:
+    """nh3 keeps relative and protocol-relative hrefs (`/x`, `//host/x`); only
+    http, https and mailto links are allowed in captions."""
+    if attribute == "href" and not _LINK_SCHEME.match(value):
+        return None
+    return value
 
 
 # --- SVG icons (contract §5) -------------------------------------------------

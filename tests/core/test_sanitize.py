@@ -29,6 +29,10 @@ class TestRemoved:
             "data:text/html,<script>alert(1)</script>",
             "vbscript:msgbox(1)",
             "ftp://example.com/x",
+            "/relative/path",
+            "//evil.example/x",
+            "relative.html",
+            "#fragment",
         ],
     )
     def test_other_url_schemes_lose_their_href(self, href):

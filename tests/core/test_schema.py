@@ -143,3 +143,8 @@ class TestDocsPage:
 
     def test_points_at_the_local_schema(self, client):
         assert SCHEMA in client.get(DOCS).content.decode()
+
+
+def test_schema_is_plain_json_by_default(client, db):
+    response = client.get(SCHEMA)
+    assert response["Content-Type"].split(";")[0] == "application/json"
