@@ -69,4 +69,15 @@ class StrictSerializer(serializers.Serializer):
             unknown = set(data) - set(self.fields) - set(self.ignored_fields)
             if unknown:
                 raise serializers.ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
+            # DRF's CharField turns a number into its text ({"name": 42} → "42"); a JSON number
+            # where the schema says string is a wrong type (contract §2: 400).
+            not_text = {
+                name: ["Not a valid string."]
+                for name, field in self.fields.items()
+                if isinstance(field, serializers.CharField)
+                and data.get(name) is not None
+                and not isinstance(data[name], str)
+            }
+            if not_text:
+                raise serializers.ValidationError(not_text)
         return super().to_internal_value(data)
