@@ -346,3 +346,29 @@ def test_a_key_in_the_query_string_never_reaches_a_log_line(make_key, every_log_
     assert "Method Not Allowed" in text
     for secret in secrets:
         assert secret not in text
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("kind", ["gunicorn", "runserver"])
+def test_a_server_process_never_writes_a_query_key(tmp_path, kind):
+    """Everything a real server writes (access lines and application logs) for requests with ?x-api-key=."""
+    from django.db import connection
+
+    from tests.reliability.helpers import http, server_process
+
+    if connection.vendor != "postgresql":
+        pytest.skip("Server processes need the PostgreSQL test database (SQLite's lives in this process's memory)")
+    _, key = api_key_create(name="logs", roles=["assets:read"])
+    log = tmp_path / "server.log"
+    with server_process(log, kind=kind) as base:
+        statuses = [
+            http("GET", f"{base}{API}/assets/images?limit=1&x-api-key={quote(key)}")[0],
+            http("GET", f"{base}{API}/no-such-endpoint?x-api-key={quote(key)}")[0],
+            http("GET", f"{base}{API}/categories?x-api-key={quote(key)}")[0],
+            http("GET", f"{base}{API}/assets/images?x-api-key={quote(key)}x")[0],
+        ]
+    assert statuses == [200, 404, 403, 401]
+    written = log.read_text()
+    assert f"{API}/no-such-endpoint" in written  # the access lines are there
+    assert key.split(".", 1)[1] not in written
