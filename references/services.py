@@ -41,28 +41,34 @@ def _conflict() -> Conflict:
 def reference_create(*, provider: str, external_id: str, urn: str, expires_at: datetime | None = None) -> Reference:
     """Create `provider:external_id`; 409 while a live one exists, an expired one is replaced.
 
-    Race-safe: two creates of a new ref meet on the unique constraint (the
-    loser's IntegrityError is a 409); two creates over the same expired row
-    meet on its row lock (PostgreSQL), and the second then sees a live row.
+    Race-safe: two creates of a new ref meet on the unique constraint, and the
+    loser then judges the winner's row like any existing one (409 while it is
+    live; replaced when it expired while the loser waited); two creates over the
+    same expired row meet on its row lock (PostgreSQL), and the second then sees
+    a live row.
     """
     _check(provider=provider, external_id=external_id, urn=urn, expires_at=expires_at)
-    now = timezone.now()
-    existing = Reference.objects.select_for_update().filter(provider=provider, external_id=external_id).first()
-    if existing is not None:
-        if not existing.is_expired(now):
-            raise _conflict()
-        # The expired reference is gone for the API: the replacement is a new one.
-        existing.urn, existing.expires_at, existing.inserted_at = urn, expires_at, now
-        existing.save()
-        return existing
-    try:
-        with transaction.atomic():
-            return Reference.objects.create(
-                provider=provider, external_id=external_id, urn=urn, expires_at=expires_at, inserted_at=now
-            )
-    except IntegrityError:
-        # A concurrent request created the same ref between the read and the insert.
-        raise _conflict() from None
+    # Bounded: each retry follows a concurrent insert or erase of this very ref.
+    for _attempt in range(3):
+        now = timezone.now()
+        existing = Reference.objects.select_for_update().filter(provider=provider, external_id=external_id).first()
+        if existing is not None:
+            if not existing.is_expired(now):
+                raise _conflict()
+            # The expired reference is gone for the API: the replacement is a new one.
+            existing.urn, existing.expires_at, existing.inserted_at = urn, expires_at, now
+            existing.save()
+            return existing
+        try:
+            with transaction.atomic():
+                return Reference.objects.create(
+                    provider=provider, external_id=external_id, urn=urn, expires_at=expires_at, inserted_at=now
+                )
+        except IntegrityError:
+            # A concurrent request created the same ref between the read and the insert:
+            # read it again (it may have expired while this request waited on its insert).
+            continue
+    raise _conflict()
 
 
 @transaction.atomic
