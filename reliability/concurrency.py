@@ -106,7 +106,10 @@ class Workload:
 
     def pick_image(self, rng: random.Random) -> str | None:
         with self.lock:
-            return rng.choice(self.image_ids) if self.image_ids else None
+            if not self.image_ids:
+                return None
+            # Half the time one of the newest: those are the likely live ones, where the races are.
+            return rng.choice(self.image_ids[-8:] if rng.random() < 0.5 else self.image_ids)
 
     def create_image(self, c: Client, rng: random.Random) -> Result:
         key = rng.choice(self.known_keys)

@@ -73,11 +73,28 @@ def postgres_unavailable_reason(url: str | None = None) -> str | None:
     try:
         import psycopg
 
-        with psycopg.connect(url, connect_timeout=3) as conn:
+        # The maintenance database: the one named in DATABASE_URL may not exist (pytest-django makes test_<name>).
+        with psycopg.connect(with_database(url, "postgres"), connect_timeout=3) as conn:
             conn.execute("SELECT 1")
     except Exception as exc:  # any failure to connect: the run is skipped with the reason
         return f"PostgreSQL not reachable at {with_database(url, '…')}: {type(exc).__name__}: {exc}".strip()
     return None
+
+
+def pytest_skip_reason() -> str | None:
+    """Why the PostgreSQL live tests do not run in this test session, or None.
+
+    They run when the suite itself runs on PostgreSQL (CI's second pass) or
+    RELIABILITY_DATABASE_URL names a server, so that CI does not run them twice.
+    """
+    suite_on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+    if not (suite_on_postgres or os.environ.get("RELIABILITY_DATABASE_URL")):
+        return (
+            "runs with PostgreSQL: in the suite's PostgreSQL pass (DATABASE_URL=postgres://...) "
+            "or with RELIABILITY_DATABASE_URL=postgres://...; or run `python -m reliability.concurrency` / `.crash`"
+        )
+    reason = postgres_unavailable_reason()
+    return f"needs PostgreSQL: {reason}" if reason else None
 
 
 @contextlib.contextmanager
@@ -135,15 +152,22 @@ def manage(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.
     )
 
 
+PREPARE = """
+import django
+django.setup()
+from django.core.management import call_command
+from core.services import api_key_create
+call_command("migrate", interactive=False, verbosity=0)
+print(api_key_create(name="reliability", roles=["admin"])[1])
+"""
+
+
 def prepare_database(env: dict[str, str]) -> str:
-    """Migrate the run's database and return a new admin API key."""
-    migrate = manage(env, "migrate", "--no-input")
-    if migrate.returncode != 0:
-        raise RuntimeError(f"migrate failed:\n{migrate.stdout}\n{migrate.stderr}")
-    created = manage(env, "create_api_key", "--name", "reliability", "--roles", "admin")
-    if created.returncode != 0:
-        raise RuntimeError(f"create_api_key failed:\n{created.stdout}\n{created.stderr}")
-    return created.stdout.strip().splitlines()[-1]
+    """Migrate the run's database and return a new admin API key (one process: Django starts once)."""
+    done = subprocess.run([PYTHON, "-c", PREPARE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        raise RuntimeError(f"migrate or key creation failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout.strip().splitlines()[-1]
 
 
 # ---------------------------------------------------------------- servers
@@ -265,6 +289,7 @@ class Result:
     body: dict | None = None
     error: str = ""
     sent: bool = True
+    sent_at: float = 0.0
     extra: dict = field(default_factory=dict)
 
 
@@ -297,8 +322,10 @@ class Client:
         target: str = "",
         port: int | None = None,
         pace: tuple[int, float] | None = None,
+        on_sent=None,
     ) -> Result:
-        """pace=(chunk_bytes, pause_seconds) sends the body slowly, like a client on a real network."""
+        """pace=(chunk_bytes, pause_seconds) sends the body slowly, like a client on a real network;
+        on_sent() is called once the whole request is sent."""
         headers = {"x-api-key": self.key, "Accept": "application/json"}
         if json_body is not None:
             body, content_type = json.dumps(json_body).encode(), "application/json"
@@ -307,7 +334,7 @@ class Client:
         body = body or b""
         headers["Content-Length"] = str(len(body))
         port = port or self.rng.choice(self.ports)
-        t0, sent = time.time(), False
+        t0, sent, sent_at = time.time(), False, 0.0
         conn = HTTPConnection("127.0.0.1", port, timeout=self.timeout)
         try:
             conn.putrequest(method, API + path, skip_accept_encoding=True)
@@ -319,7 +346,9 @@ class Client:
                 conn.send(body[start : start + step])
                 if pace:
                     time.sleep(pace[1])
-            sent = True
+            sent, sent_at = True, time.time()
+            if on_sent is not None:
+                on_sent()
             response = conn.getresponse()
             raw = response.read()
             t1 = time.time()
@@ -330,9 +359,10 @@ class Client:
                 except ValueError:
                     parsed = {"unparsed": raw[:200].decode(errors="replace")}
             data = parsed.get("data") if isinstance(parsed, dict) else None
-            return Result(op, target, response.status, t0, t1, data=data, body=parsed)
+            return Result(op, target, response.status, t0, t1, data=data, body=parsed, sent_at=sent_at)
         except OSError as exc:
-            return Result(op, target, 0, t0, time.time(), error=f"{type(exc).__name__}: {exc}", sent=sent)
+            error = f"{type(exc).__name__}: {exc}"
+            return Result(op, target, 0, t0, time.time(), error=error, sent=sent, sent_at=sent_at)
         finally:
             conn.close()
 

@@ -9,16 +9,16 @@ import os
 import pytest
 
 from reliability import concurrency
-from reliability.harness import postgres_unavailable_reason, status_table
+from reliability.harness import pytest_skip_reason, status_table
 
 SECONDS = float(os.environ.get("RELIABILITY_SECONDS", "8"))
 CLIENTS = int(os.environ.get("RELIABILITY_CLIENTS", "16"))
 
 
 def test_two_servers_and_sixteen_clients_keep_every_invariant():
-    reason = postgres_unavailable_reason()
+    reason = pytest_skip_reason()
     if reason:
-        pytest.skip(f"needs PostgreSQL (two servers share one database): {reason}")
+        pytest.skip(reason)
 
     report = concurrency.run(seconds=SECONDS, clients=CLIENTS)
     print(report.format())

@@ -9,20 +9,20 @@ import os
 import pytest
 
 from reliability import crash
-from reliability.harness import postgres_unavailable_reason
+from reliability.harness import pytest_skip_reason
 
 KILLS = int(os.environ.get("RELIABILITY_KILLS", "5"))
 
 
 def test_sigkill_during_uploads_leaves_no_record_without_its_file_and_only_orphans_verify_assets_removes():
-    reason = postgres_unavailable_reason()
+    reason = pytest_skip_reason()
     if reason:
-        pytest.skip(f"needs PostgreSQL (the database a killed server leaves behind): {reason}")
+        pytest.skip(reason)
 
     report = crash.run(kills=KILLS)
     print(report.format())
 
     assert report.ok, report.format()
-    assert report.figures["kills done"] == KILLS
+    assert report.figures["kills done"].startswith(f"{KILLS} ")
     # The kills landed where they matter: while upload bodies were still arriving.
     assert report.figures["requests cut by a kill"].get("upload, body still arriving", 0) > 0

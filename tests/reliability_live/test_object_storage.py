@@ -7,7 +7,9 @@ runs a gunicorn server configured by those variables alone.
 
 import hashlib
 import threading
+from datetime import timedelta
 from http.client import HTTPConnection
+from io import StringIO
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -15,10 +17,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
-from assets.models import StoredFile
+from assets.models import AssetImage, StoredFile
 from assets.storage import storage_key
-from reliability.harness import Client, Server, files_under, prepare_database, server_env, workdir
+from reliability.harness import Client, Server, files_under, manage, prepare_database, server_env, workdir
 from reliability.objectstore import (
     create_bucket,
     moto_server,
@@ -66,8 +69,6 @@ def fetch(url: str) -> tuple[int, bytes, str]:
 
 def verify_assets(*args: str) -> tuple[bool, str]:
     """Run verify_assets; (passed, output)."""
-    from io import StringIO
-
     out = StringIO()
     try:
         call_command("verify_assets", *args, stdout=out, stderr=out)
@@ -195,6 +196,28 @@ def test_an_upload_replaces_a_truncated_object_left_at_its_key(api, s3):
     assert object_sha256(s3.client, s3.bucket, key) == hashlib.sha256(content).hexdigest()
 
 
+def test_purge_deleted_erases_the_objects_of_purged_files_and_keeps_the_used_ones(api, s3):
+    def image_on(size):
+        key = upload(api, image_bytes("PNG", size)).json()["data"]["file_key"]
+        return key, api.post(f"{API}/assets/images", {"file_key": key, "name": "x"}, format="json").json()["data"]
+
+    deleted_key, deleted = image_on((16, 16))
+    live_key, _ = image_on((17, 17))
+    unused_key = upload(api, image_bytes("PNG", (18, 18))).json()["data"]["file_key"]
+    assert api.delete(f"{API}/assets/images/{deleted['id']}").status_code == 204
+    long_ago = timezone.now() - timedelta(days=10)
+    AssetImage.all_objects.filter(deleted_at__isnull=False).update(deleted_at=long_ago)
+    StoredFile.objects.update(created_at=long_ago)
+
+    call_command("purge_deleted", "--older-than", "7", stdout=StringIO())
+
+    assert object_keys(s3.client, s3.bucket) == {live_key}
+    assert set(StoredFile.objects.values_list("key", flat=True)) == {live_key}
+    assert unused_key != deleted_key
+    passed, output = verify_assets("--min-age-minutes", "0")
+    assert passed, output
+
+
 def test_readyz_reaches_the_bucket(client, db, s3):
     response = client.get("/readyz")
 
@@ -256,12 +279,10 @@ def test_a_server_configured_by_the_s3_variables_stores_in_the_bucket(endpoint):
         assert object_keys(client, bucket) == stored
         assert files_under(media) == set()
         client.put_object(Bucket=bucket, Key="images/00/orphan.png", Body=b"left by a crash")
-        from reliability.harness import manage
-
         listed = manage(env, "verify_assets", "--min-age-minutes", "0")
         assert listed.returncode == 1
         assert "orphan: images/00/orphan.png" in listed.stdout
         fixed = manage(env, "verify_assets", "--min-age-minutes", "0", "--fix-orphans")
         assert fixed.returncode == 0, fixed.stdout + fixed.stderr
         assert object_keys(client, bucket) == stored
-        assert manage(env, "verify_assets", "--min-age-minutes", "0").returncode == 0
+        assert "records checked: 2, missing: 0, wrong content: 0, orphans: 1 (removed)" in fixed.stdout
