@@ -148,6 +148,8 @@ if AWS_STORAGE_BUCKET_NAME:
             "region_name": os.environ.get("S3_REGION") or None,
             "file_overwrite": True,  # content-addressed keys: same key, same bytes
             "querystring_auth": env_bool("S3_QUERYSTRING_AUTH", True),
+            # SigV4 for presigned URLs: some S3-compatible services refuse the older scheme.
+            "signature_version": "s3v4",
         },
     }
 else:
