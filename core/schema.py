@@ -1,6 +1,9 @@
 """OpenAPI helpers: the envelope and the error bodies in the schema (drf-spectacular)."""
 
+import inspect
+
 from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
@@ -76,3 +79,21 @@ class StrictSerializerExtension(OpenApiSerializerExtension):
             # Not this serializer's own docstring but StrictSerializer's, which says nothing about the body.
             schema.pop("description", None)
         return schema
+
+
+class BackofficeAutoSchema(AutoSchema):
+    """Describes each operation by the role it needs, plus the view's own docstring.
+
+    drf-spectacular falls back to the docstring of a base class, which says
+    nothing to an API consumer; only a docstring written on the view itself is used.
+    """
+
+    def get_description(self) -> str:
+        view_class = self.view.__class__
+        own_doc = inspect.cleandoc(view_class.__dict__.get("__doc__") or "")
+        method = self.method.upper()
+        action = getattr(self.view, "action", None)
+        is_read = method in {"GET", "HEAD", "OPTIONS"} or (action and action in getattr(self.view, "read_actions", ()))
+        resource = getattr(self.view, "api_resource", "")
+        role = f"Needs the role `{resource}:{'read' if is_read else 'write'}` (or `admin`)." if resource else ""
+        return "\n\n".join(part for part in (own_doc, role) if part)

@@ -148,3 +148,13 @@ class TestDocsPage:
 def test_schema_is_plain_json_by_default(client, db):
     response = client.get(SCHEMA)
     assert response["Content-Type"].split(";")[0] == "application/json"
+
+
+def test_each_operation_says_which_role_it_needs(schema):
+    operations = schema["paths"]
+    assert "`assets:read`" in operations[f"{API}/assets/images/by-id/{{id}}"]["get"]["description"]
+    assert "`assets:write`" in operations[f"{API}/assets/images/upload"]["post"]["description"]
+    assert "`references:read`" in operations[f"{API}/references/lookup"]["post"]["description"]
+    assert all(
+        "Base of every REST view" not in op.get("description", "") for ops in operations.values() for op in ops.values()
+    )
