@@ -7,6 +7,7 @@ of its model and hasher, following DRF's authentication contract.
 """
 
 import re
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,7 +21,7 @@ from core.models import APIKey
 
 HEADER = "HTTP_X_API_KEY"
 QUERY_PARAM = "x-api-key"
-_CACHE_PREFIX = "apikey:v1:"
+_CACHE_PREFIX = "apikey:v2:"
 _PREFIX = re.compile(rf"[A-Za-z0-9]{{1,{APIKey._meta.get_field('prefix').max_length}}}")
 _FIELDS = ("id", "prefix", "hashed_key", "name", "roles", "revoked", "expiry_date", "last_used_at")
 
@@ -42,21 +43,39 @@ def cache_key_for_prefix(prefix: str) -> str:
     return _CACHE_PREFIX + prefix
 
 
+# Keys read lately, in this process: prefix → (key, wall time its row was read from the database).
+# Trusted until that read is BACKOFFICE_API_KEY_CACHE_SECONDS old, as the shared cache is, so a
+# revocation made anywhere applies within that delay, while most requests cost no cache round
+# trip and no unpickling (docs/performance.md).
+_recent: dict[str, tuple[APIKey, float]] = {}
+_RECENT_MAX = 1000
+
+
 def forget_cached_key(prefix: str) -> None:
     """Drop a key from the cache so that a revocation or edit applies at once here."""
+    _recent.pop(prefix, None)
     cache.delete(cache_key_for_prefix(prefix))
 
 
 def _load_key(prefix: str) -> APIKey | None:
-    """The key row for a prefix, from the cache when fresh (no query), else the database."""
+    """The key for a prefix: from this process or the cache while fresh (no query), else the database."""
+    now, ttl = time.time(), settings.BACKOFFICE_API_KEY_CACHE_SECONDS
+    recent = _recent.get(prefix)
+    if recent is not None and now - recent[1] < ttl:
+        return recent[0]
     ckey = cache_key_for_prefix(prefix)
-    row = cache.get(ckey)
-    if row is None:
+    entry = cache.get(ckey)
+    if entry is None or now - entry["read_at"] >= ttl:
         row = APIKey.objects.filter(prefix=prefix).values(*_FIELDS).first()
         if row is None:
             return None
-        cache.set(ckey, row, settings.BACKOFFICE_API_KEY_CACHE_SECONDS)
-    return APIKey(**row)
+        entry = {"row": row, "read_at": now}
+        cache.set(ckey, entry, ttl)
+    api_key = APIKey(**entry["row"])
+    if len(_recent) >= _RECENT_MAX:
+        _recent.clear()
+    _recent[prefix] = (api_key, entry["read_at"])
+    return api_key
 
 
 def _touch_last_used(api_key: APIKey) -> None:
@@ -68,10 +87,10 @@ def _touch_last_used(api_key: APIKey) -> None:
     APIKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
     api_key.last_used_at = now
     ckey = cache_key_for_prefix(api_key.prefix)
-    row = cache.get(ckey)
-    if row is not None:
-        row["last_used_at"] = now
-        cache.set(ckey, row, settings.BACKOFFICE_API_KEY_CACHE_SECONDS)
+    entry = cache.get(ckey)
+    if entry is not None:
+        entry["row"]["last_used_at"] = now
+        cache.set(ckey, entry, settings.BACKOFFICE_API_KEY_CACHE_SECONDS)
 
 
 def key_from_request(request) -> str | None:
