@@ -1,18 +1,25 @@
 """Per-key rate limits (contract §2, 429 with Retry-After).
 
 A counter per key and window over Django's cache; the window opens with the
-key's first request and lasts the rate's period. With a shared Redis cache
-(CACHE_URL=redis://...) the limit holds across server processes, and a
-request costs one round trip: a Lua script that creates the counter with its
-expiry if missing, increments it and reads its time to live, atomically, so
-concurrent requests never lose a count. DRF's SimpleRateThrottle
-keeps a list of timestamps instead, read and written whole on every request:
-two round trips, a payload that grows with the rate, and lost counts between
-concurrent requests (docs/performance.md). A key gets at most the limit within
-a window, so at most twice the limit over a period that spans two windows.
+key's first request and lasts the rate's period. A key gets at most the limit
+within a window, so at most twice the limit over a period that spans two.
+
+With a shared Redis cache (CACHE_URL=redis://...) the limit holds across
+server processes. A process takes its requests from the shared counter in
+leases of 1/100 of the limit (one at a time below 100 per period): a Lua script
+creates the counter with its expiry if missing, adds the lease and reads its
+time to live, atomically, so concurrent processes never lose a count; the
+lease is then spent in memory, with no round trip, until it runs out or the
+window closes. Leases never let a key past its limit; what a process leaves
+unspent when the window closes may refuse a key slightly early (at most a
+lease per other process). DRF's SimpleRateThrottle keeps a list of timestamps
+instead, read and written whole on every request: two round trips, a payload
+that grows with the rate, and lost counts between concurrent processes
+(docs/performance.md).
 """
 
 import math
+import threading
 import weakref
 
 from django.core.cache import cache as default_cache
@@ -23,13 +30,17 @@ from rest_framework.throttling import SimpleRateThrottle
 # Redis runs a script atomically: no request slips between the creation and the increment.
 _COUNT_SCRIPT = """
 redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX')
-local count = redis.call('INCR', KEYS[1])
+local count = redis.call('INCRBY', KEYS[1], ARGV[2])
 return {count, redis.call('PTTL', KEYS[1])}
 """
 _count_script = None
 # One Redis client per connection pool: Django's RedisCache builds a new client for every call,
 # which cost as much CPU as the round trip itself (it fills a table of 169 response callbacks).
 _clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+LEASE_SHARE = 100
+# This process's leases: cache key → [wall time the window closes, requests left].
+_leases: dict[str, list] = {}
+_leases_lock = threading.Lock()
 
 
 class APIKeyRateThrottle(SimpleRateThrottle):
@@ -48,6 +59,11 @@ class APIKeyRateThrottle(SimpleRateThrottle):
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
+        # DRF's `cache` is Django's proxy to the default cache; the Redis path needs the backend itself.
+        backend = caches["default"] if self.cache is default_cache else self.cache
+        if isinstance(backend, RedisCache):
+            allowed, self.remaining = self._take_from_lease(backend, self.key)
+            return allowed
         count, self.remaining = self.count_request(self.key)
         return count <= self.num_requests
 
@@ -56,10 +72,6 @@ class APIKeyRateThrottle(SimpleRateThrottle):
 
     def count_request(self, key: str) -> tuple[int, float]:
         """(requests in the current window, this one included; seconds until the window closes)."""
-        # DRF's `cache` is Django's proxy to the default cache; the Redis path needs the backend itself.
-        backend = caches["default"] if self.cache is default_cache else self.cache
-        if isinstance(backend, RedisCache):
-            return self._count_in_redis(backend, key)
         now = self.timer()
         start, count = self.cache.get(key) or (now, 0)
         if now - start >= self.duration:
@@ -68,7 +80,28 @@ class APIKeyRateThrottle(SimpleRateThrottle):
         self.cache.set(key, (start, count + 1), math.ceil(remaining))
         return count + 1, remaining
 
-    def _count_in_redis(self, backend: RedisCache, key: str) -> tuple[int, float]:
+    def _take_from_lease(self, backend: RedisCache, key: str) -> tuple[bool, float]:
+        """(allowed, seconds until the window closes), from this process's lease when it has one."""
+        now = self.timer()
+        with _leases_lock:
+            lease = _leases.get(key)
+            if lease is not None and lease[0] > now and lease[1] > 0:
+                lease[1] -= 1
+                return True, lease[0] - now
+        size = max(1, self.num_requests // LEASE_SHARE)
+        count, remaining = self._count_in_redis(backend, key, size)
+        # Of the `size` requests just counted, those that fit under the limit.
+        granted = min(size, self.num_requests - (count - size))
+        if granted < 1:
+            return False, remaining
+        with _leases_lock:
+            if len(_leases) > 10_000:
+                _leases.clear()
+            _leases[key] = [now + remaining, granted - 1]
+        return True, remaining
+
+    def _count_in_redis(self, backend: RedisCache, key: str, size: int) -> tuple[int, float]:
+        """Add `size` to the shared counter: (its new value, seconds until the window closes)."""
         global _count_script
         redis_key = backend.make_and_validate_key(key)
         # Django's RedisCache has no atomic "increment or create with expiry": use its Redis client.
@@ -78,5 +111,5 @@ class APIKeyRateThrottle(SimpleRateThrottle):
             client = _clients[pool] = backend._cache.get_client(redis_key, write=True)
         if _count_script is None:
             _count_script = client.register_script(_COUNT_SCRIPT)  # run by its SHA1, loaded when missing
-        count, ttl_ms = _count_script(keys=[redis_key], args=[self.duration], client=client)
+        count, ttl_ms = _count_script(keys=[redis_key], args=[self.duration, size], client=client)
         return count, max(ttl_ms, 0) / 1000

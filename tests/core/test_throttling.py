@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import caches
 from django.test import override_settings
 
+from core import throttling
 from core.throttling import APIKeyRateThrottle
 
 REDIS_URL = "redis://127.0.0.1:6379/9"
@@ -42,6 +43,7 @@ def _redis_or_skip():
 @pytest.fixture
 def redis_cache():
     _redis_or_skip()
+    throttling._leases.clear()  # leases outlive Redis' flush otherwise: one window per test
     with override_settings(
         CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     ):
@@ -49,32 +51,57 @@ def redis_cache():
         caches["default"].clear()
 
 
-class TestRedis:
-    def test_one_counter_per_window_that_expires_with_it(self, redis_cache):
-        limit = throttle("2/min")
-        count, remaining = limit.count_request("k")
-        assert count == 1
-        assert 59 < remaining <= 60
-        assert [limit.count_request("k")[0] for _ in range(2)] == [2, 3]
-        redis_key = redis_cache.make_and_validate_key("k")
-        assert 0 < redis_cache._cache.get_client(redis_key).ttl(redis_key) <= 60
+class _Key:
+    prefix = "benchkey"
 
-    def test_concurrent_requests_lose_no_count(self, redis_cache):
+
+class _Request:
+    auth = _Key()
+
+
+def allowed(limit: APIKeyRateThrottle) -> bool:
+    return limit.allow_request(_Request(), None)
+
+
+class TestRedis:
+    def counter(self, redis_cache, limit: APIKeyRateThrottle) -> tuple[int, int]:
+        """(shared count, seconds to live) of the key's window in Redis."""
+        redis_key = redis_cache.make_and_validate_key(limit.get_cache_key(_Request(), None))
+        client = redis_cache._cache.get_client(redis_key)
+        return int(client.get(redis_key)), client.ttl(redis_key)
+
+    def test_the_third_request_of_two_a_minute_is_refused_until_the_window_closes(self, redis_cache):
+        limit = throttle("2/min")
+        assert [allowed(limit) for _ in range(3)] == [True, True, False]
+        assert 59 < limit.wait() <= 60
+        count, ttl = self.counter(redis_cache, limit)
+        assert count == 3
+        assert 0 < ttl <= 60
+
+    def test_a_process_takes_a_lease_of_a_hundredth_of_the_limit(self, redis_cache):
         limit = throttle("1000/min")
-        counts, lock = [], threading.Lock()
+        assert all(allowed(limit) for _ in range(15))
+        # Ten requests per round trip: two leases taken for fifteen requests.
+        assert self.counter(redis_cache, limit)[0] == 20
+
+    @pytest.mark.parametrize(("rate", "fewest"), [("150/min", 150), ("1000/min", 1000 - 4 * 10)])
+    def test_concurrent_requests_never_pass_the_limit(self, redis_cache, rate, fewest):
+        limit = throttle(rate)
+        results, lock = [], threading.Lock()
 
         def hit():
-            for _ in range(25):
-                count, _remaining = limit.count_request("k")
+            for _ in range(300):
+                ok = throttle(rate).allow_request(_Request(), None)
                 with lock:
-                    counts.append(count)
+                    results.append(ok)
 
         threads = [threading.Thread(target=hit) for _ in range(4)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        assert sorted(counts) == list(range(1, 101))
+        # Never more than the limit; fewer only by leases that two threads took at once.
+        assert fewest <= sum(results) <= limit.num_requests
 
     @pytest.mark.django_db
     def test_third_request_in_a_minute_is_429(self, redis_cache, api, monkeypatch):
