@@ -151,17 +151,7 @@ def image_restore(*, image: AssetImage) -> AssetImage:
 
 def images_purge_deleted(*, cutoff, dry_run: bool = False) -> int:
     """Erase images (and their captions) soft-deleted before the cutoff."""
-    candidates = AssetImage.all_objects.filter(deleted_at__lt=cutoff)
-    if dry_run:
-        return candidates.count()
-    erased = 0
-    for pk in candidates.values_list("pk", flat=True).iterator():
-        with transaction.atomic():
-            # Re-checked under the transaction: a restore in between keeps the image.
-            erased += (
-                AssetImage.all_objects.filter(pk=pk, deleted_at__lt=cutoff).delete()[1].get(AssetImage._meta.label, 0)
-            )
-    return erased
+    return core_services.erase_soft_deleted(queryset=AssetImage.all_objects.all(), cutoff=cutoff, dry_run=dry_run)
 
 
 def stored_files_purge_unused(*, cutoff, dry_run: bool = False) -> int:

@@ -246,25 +246,9 @@ def category_restore(*, category: Category) -> Category:
 
 def categories_purge_deleted(*, cutoff, dry_run: bool = False) -> int:
     """Erase categories (and all their locales) soft-deleted before the cutoff."""
-    candidates = Category.all_objects.filter(deleted_at__lt=cutoff)
-    if dry_run:
-        return candidates.count()
-    erased = 0
-    for pk in candidates.values_list("pk", flat=True).iterator():
-        with transaction.atomic():
-            # Re-checked under the transaction: a restore in between keeps the category.
-            deleted = Category.all_objects.filter(pk=pk, deleted_at__lt=cutoff).delete()[1]
-            erased += deleted.get(Category._meta.label, 0)
-    return erased
+    return core_services.erase_soft_deleted(queryset=Category.all_objects.all(), cutoff=cutoff, dry_run=dry_run)
 
 
 def category_locales_purge_deleted(*, cutoff, dry_run: bool = False) -> int:
     """Erase locales soft-deleted before the cutoff (replaced or removed names of categories)."""
-    candidates = CategoryLocale.objects.filter(deleted_at__lt=cutoff)
-    if dry_run:
-        return candidates.count()
-    erased = 0
-    for pk in candidates.values_list("pk", flat=True).iterator():
-        with transaction.atomic():
-            erased += CategoryLocale.objects.filter(pk=pk, deleted_at__lt=cutoff).delete()[0]
-    return erased
+    return core_services.erase_soft_deleted(queryset=CategoryLocale.objects.all(), cutoff=cutoff, dry_run=dry_run)

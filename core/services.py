@@ -79,3 +79,21 @@ def api_key_revoke(*, api_key: APIKey) -> APIKey:
         api_key.save(update_fields=["revoked"])
     forget_cached_key(api_key.prefix)
     return api_key
+
+
+def erase_soft_deleted(*, queryset, cutoff, dry_run: bool = False) -> int:
+    """Erase for good the rows of `queryset` soft-deleted before the cutoff (related rows cascade).
+
+    One transaction per row, so an interrupted purge can simply run again;
+    returns how many rows were (or, with dry_run, would be) erased.
+    """
+    candidates = queryset.filter(deleted_at__lt=cutoff)
+    if dry_run:
+        return candidates.count()
+    label = queryset.model._meta.label
+    erased = 0
+    for pk in candidates.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            # Re-checked under the transaction: a restore in between keeps the row.
+            erased += queryset.filter(pk=pk, deleted_at__lt=cutoff).delete()[1].get(label, 0)
+    return erased

@@ -8,9 +8,12 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
+from rest_framework import status
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.exceptions import BadRequest
+from core.idempotency import idempotent_create
 
 logger = logging.getLogger("backoffice.api")
 API_PREFIX = "/api/"
@@ -23,6 +26,22 @@ class BaseAPIView(APIView):
 
     def include_deleted(self) -> bool:
         return parse_bool_param(self.request, "include_deleted")
+
+    def page_response(self, queryset, represent) -> Response:
+        """One page of a list (keyset pagination), each row through `represent`."""
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(queryset, self.request, view=self)
+        return paginator.get_paginated_response([represent(row) for row in page])
+
+    def create_response(self, *, scope: str, serializer_class, service, represent) -> Response:
+        """Validate the body, call the create service, answer 201; `Idempotency-Key` aware."""
+
+        def create() -> Response:
+            serializer = serializer_class(data=self.request.data)
+            serializer.is_valid(raise_exception=True)
+            return Response(represent(service(**serializer.validated_data)), status=status.HTTP_201_CREATED)
+
+        return idempotent_create(self.request, scope, create)
 
 
 def parse_bool_param(request, name: str, default: bool = False) -> bool:

@@ -17,7 +17,6 @@ from assets.api.serializers import (
 from assets.storage import HashingUploadHandler
 from core.exceptions import BadRequest
 from core.filters import apply_filters
-from core.idempotency import idempotent_create
 from core.pagination import KeysetPagination
 from core.schema import ID_PATH, INCLUDE_DELETED, enveloped, errors
 from core.views import BaseAPIView
@@ -43,9 +42,7 @@ class ImageCollectionView(BaseAPIView):
     )
     def get(self, request):
         queryset = apply_filters(ImageFilter, request, selectors.image_list(include_deleted=self.include_deleted()))
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(queryset, request, view=self)
-        return paginator.get_paginated_response([represent(image) for image in page])
+        return self.page_response(queryset, represent)
 
     @extend_schema(
         tags=TAG,
@@ -55,13 +52,12 @@ class ImageCollectionView(BaseAPIView):
         responses={201: enveloped(ImageOutputSerializer), **errors(400, 409, 413, 415, 422)},
     )
     def post(self, request):
-        def create():
-            serializer = ImageCreateSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            image = services.image_create(**serializer.validated_data)
-            return Response(represent(image), status=status.HTTP_201_CREATED)
-
-        return idempotent_create(request, "assets.images", create)
+        return self.create_response(
+            scope="assets.images",
+            serializer_class=ImageCreateSerializer,
+            service=services.image_create,
+            represent=represent,
+        )
 
 
 class ImageByIdView(BaseAPIView):

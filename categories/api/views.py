@@ -8,7 +8,6 @@ from categories import selectors, services
 from categories.api.filters import CategoryFilter
 from categories.api.serializers import CategoryCreateSerializer, CategoryOutputSerializer, CategoryPatchSerializer
 from core.filters import apply_filters
-from core.idempotency import idempotent_create
 from core.pagination import KeysetPagination
 from core.schema import ID_PATH, INCLUDE_DELETED, enveloped, errors
 from core.views import BaseAPIView
@@ -37,9 +36,7 @@ class CategoryCollectionView(BaseAPIView):
         queryset = apply_filters(
             CategoryFilter, request, selectors.category_list(include_deleted=self.include_deleted())
         )
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(queryset, request, view=self)
-        return paginator.get_paginated_response([represent(category) for category in page])
+        return self.page_response(queryset, represent)
 
     @extend_schema(
         tags=TAG,
@@ -49,13 +46,12 @@ class CategoryCollectionView(BaseAPIView):
         responses={201: enveloped(CategoryOutputSerializer), **errors(400, 409, 413, 415, 422)},
     )
     def post(self, request):
-        def create():
-            serializer = CategoryCreateSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            category = services.category_create(**serializer.validated_data)
-            return Response(represent(category), status=status.HTTP_201_CREATED)
-
-        return idempotent_create(request, "categories", create)
+        return self.create_response(
+            scope="categories",
+            serializer_class=CategoryCreateSerializer,
+            service=services.category_create,
+            represent=represent,
+        )
 
 
 class CategoryDetailView(BaseAPIView):

@@ -4,7 +4,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from core.idempotency import idempotent_create
 from core.schema import enveloped, errors
 from core.views import BaseAPIView
 from references import selectors, services
@@ -32,13 +31,12 @@ class ReferenceCollectionView(BaseAPIView):
         responses={201: enveloped(ReferenceOutputSerializer), **errors(400, 409, 413, 415, 422)},
     )
     def post(self, request):
-        def create():
-            serializer = ReferenceCreateSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            reference = services.reference_create(**serializer.validated_data)
-            return Response(represent(reference), status=status.HTTP_201_CREATED)
-
-        return idempotent_create(request, "references", create)
+        return self.create_response(
+            scope="references",
+            serializer_class=ReferenceCreateSerializer,
+            service=services.reference_create,
+            represent=represent,
+        )
 
 
 class ReferenceLookupView(BaseAPIView):
