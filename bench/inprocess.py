@@ -12,11 +12,13 @@ database given by DATABASE_URL (bench.run prepares one).
 
 import argparse
 import io
+import json
 import os
 import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import unquote
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = {"api": "backoffice.settings", "baseline": "bench.baseline.settings"}
@@ -32,6 +34,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=2000, help="requests per sample (default: %(default)s)")
     parser.add_argument("--samples", type=int, default=5, help="samples; the median is printed (default: 5)")
     parser.add_argument("--profile", action="store_true", help="print a pyinstrument profile of one sample")
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON line")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -45,6 +48,7 @@ def main() -> None:
     application = get_wsgi_application()
     logging.disable(logging.WARNING)
     path, _, query = args.path.partition("?")
+    path = unquote(path)  # PATH_INFO is decoded, as gunicorn passes it
     body = args.body.encode()
 
     def environ() -> dict:
@@ -88,6 +92,9 @@ def main() -> None:
         profiler.stop()
         print(profiler.output_text(unicode=False, color=False, show_all=False))
     samples = [loop(args.n) for _ in range(args.samples)]
+    if args.json:
+        print(json.dumps({"us": statistics.median(samples), "samples": samples, "statuses": sorted(statuses)}))
+        return
     print(
         f"{args.app} {args.method} {args.path[:80]}: {statistics.median(samples):.0f} us CPU per request "
         f"(samples {', '.join(f'{s:.0f}' for s in samples)}; status {', '.join(sorted(statuses))})"

@@ -63,7 +63,8 @@ class Size:
     uploads_25mb: int
 
 
-FULL = Size(100_000, 20_000, 1_000_000, 100_000, duration=10, rounds=2, uploads_1mb=20, uploads_25mb=6)
+# Short phases, many alternations: a burst of other work on the machine weighs on both servers alike.
+FULL = Size(100_000, 20_000, 1_000_000, 100_000, duration=3, rounds=6, uploads_1mb=20, uploads_25mb=6)
 QUICK = Size(5_000, 3_000, 20_000, 5_000, duration=2, rounds=1, uploads_1mb=4, uploads_25mb=2)
 
 
@@ -71,9 +72,11 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small database (bench_quick), 2 s phases, one round")
     parser.add_argument("--database-url", help="PostgreSQL URL (default: .../bench, or .../bench_quick with --quick)")
-    parser.add_argument("--duration", type=int, help="seconds per measured phase (default: 10, quick: 2)")
-    parser.add_argument("--rounds", type=int, help="API/baseline alternations per endpoint (default: 2, quick: 1)")
-    parser.add_argument("--connections", type=int, default=8, help="wrk connections (default: %(default)s)")
+    parser.add_argument("--duration", type=int, help="seconds per measured phase (default: 3, quick: 2)")
+    parser.add_argument("--rounds", type=int, help="API/baseline alternations per endpoint (default: 6, quick: 1)")
+    # Enough connections to keep every gunicorn worker busy: with 8, a worker often got most of
+    # them (each worker accepts what it can) and a phase ran at half speed, at random.
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections (default: %(default)s)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, both servers (default: %(default)s)")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (default: %(default)s)")
     parser.add_argument("--only", help="comma-separated endpoint names to run (default: all)")
@@ -83,6 +86,7 @@ def parse_args() -> argparse.Namespace:
         help="CACHE_URL of both servers, as in production (default: %(default)s when it answers; '' for local memory)",
     )
     parser.add_argument("--no-uploads", action="store_true", help="skip the upload measurements")
+    parser.add_argument("--no-cpu", action="store_true", help="skip the in-process CPU time per request")
     parser.add_argument("--refill", action="store_true", help="rebuild the data even if the counts match")
     parser.add_argument(
         "--profile", metavar="DIR", help="record a py-spy profile of one API worker per API phase into DIR"
@@ -360,6 +364,22 @@ def count_queries(endpoint: Endpoint, api_key: str, spare_key: str) -> tuple[int
     return warm, cold, counted(base_call)
 
 
+# --- CPU per request, in-process ---------------------------------------------------------------------
+
+
+def cpu_per_request(app: str, endpoint: Endpoint, api_key: str, env: dict[str, str], quick: bool) -> float:
+    """Median CPU microseconds of one request through the WSGI handler, no HTTP (bench.inprocess)."""
+    path = endpoint.api_paths[0] if app == "api" else endpoint.base_paths[0]
+    command = [sys.executable, "-m", "bench.inprocess", "--app", app, "--path", path, "--key", api_key, "--json"]
+    command += ["-n", "50", "--samples", "3"] if quick else ["-n", "150", "--samples", "5"]
+    if endpoint.method == "POST":
+        command += ["--method", "POST", "--body", (endpoint.api_bodies if app == "api" else endpoint.base_bodies)[0]]
+    output = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=True)
+    result = json.loads(output.stdout.strip().splitlines()[-1])
+    assert all(status.startswith("200") for status in result["statuses"]), (endpoint.name, app, result)
+    return result["us"]
+
+
 # --- servers ---------------------------------------------------------------------------------------
 
 
@@ -508,6 +528,36 @@ class Profiler:
             self.process.wait(60)
             self.process = None
 
+    def record_all(self, pids: list[int], name: str) -> list[subprocess.Popen]:
+        """py-spy on each of `pids` until `finish` (the upload phase: which worker gets an upload is not known)."""
+        if not self.directory:
+            return []
+        py_spy = str(ROOT / ".venv" / "bin" / "py-spy")
+        return [
+            subprocess.Popen(
+                [
+                    py_spy,
+                    "record",
+                    "--pid",
+                    str(pid),
+                    "--format",
+                    "raw",
+                    "--output",
+                    str(self.directory / f"{name}-{pid}.txt"),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for pid in pids
+        ]
+
+    @staticmethod
+    def finish(processes: list[subprocess.Popen]) -> None:
+        for process in processes:
+            process.send_signal(signal.SIGINT)  # py-spy writes its profile and exits
+        for process in processes:
+            process.wait(60)
+
 
 # --- uploads ----------------------------------------------------------------------------------------
 
@@ -599,7 +649,9 @@ def time_image_check(data: bytes) -> float:
     return time.perf_counter() - started
 
 
-def measure_uploads(server: Server, api_key: str, media_root: Path, size: Size, nonce: str) -> list[dict]:
+def measure_uploads(
+    server: Server, api_key: str, media_root: Path, size: Size, nonce: str, profiler: Profiler
+) -> list[dict]:
     results = []
     for label, target, count in (("1 MB", 1_000_000, size.uploads_1mb), ("25 MB", 25_000_000, size.uploads_25mb)):
         jpeg = jpeg_of_size(target, RESULTS / "cache")
@@ -609,10 +661,12 @@ def measure_uploads(server: Server, api_key: str, media_root: Path, size: Size, 
         for pid in workers:
             Path(f"/proc/{pid}/clear_refs").write_text("5")  # resets VmHWM (peak RSS) to the current RSS
         times, statuses = [], []
+        recorders = profiler.record_all(workers, "upload-" + label.replace(" ", ""))
         for n in range(count):
             elapsed, status = upload(server.port, api_key, unique(jpeg, f"{nonce}-{label}-{n}"))
             times.append(elapsed)
             statuses.append(status)
+        profiler.finish(recorders)
         growth_kib = max(vm_kib(pid, "VmHWM") - before[pid] for pid in workers)
         outside = [hash_and_write_outside_django(jpeg, media_root / "outside") for _ in range(max(5, count))]
         check = [time_image_check(jpeg) for _ in range(3)]
@@ -676,6 +730,7 @@ def print_table(rows: list[dict]) -> None:
     header = (
         f"{'endpoint':<22} {'API rps':>8} {'p50 ms':>7} {'p99 ms':>7} {'q/req':>6}"
         f" | {'base rps':>8} {'p50 ms':>7} {'p99 ms':>7} {'q/req':>6} | {'ratio':>5} {'errors':>6}"
+        f" | {'API cpu':>7} {'base cpu':>8} {'cpu ratio':>9}"
     )
     print(header)
     print("-" * len(header))
@@ -684,7 +739,13 @@ def print_table(rows: list[dict]) -> None:
         print(
             f"{row['name']:<22} {api['rps']:8.0f} {api['p50_ms']:7.2f} {api['p99_ms']:7.2f} {row['api_queries']:6d}"
             f" | {base['rps']:8.0f} {base['p50_ms']:7.2f} {base['p99_ms']:7.2f} {row['baseline_queries']:6d}"
-            f" | {api['rps'] / base['rps']:5.2f} {api['errors'] + base['errors']:6d}"
+            f" | {row['ratio']:5.2f} {api['errors'] + base['errors']:6d}"
+            + (
+                f" | {row['cpu_us']['api']:7.0f} {row['cpu_us']['baseline']:8.0f}"
+                f" {row['cpu_us']['baseline'] / row['cpu_us']['api']:9.2f}"
+                if row["cpu_us"]
+                else ""
+            )
         )
 
 
@@ -698,7 +759,7 @@ def print_checks(rows: list[dict], uploads: list[dict]) -> None:
     for name in ("image by id", "image by key", "image by hash", "reference by ref"):
         if name in by:
             row = by[name]
-            ratio = row["api"]["rps"] / row["baseline"]["rps"]
+            ratio = row["ratio"]
             check(
                 f"{name} >= 0.9 x baseline, <= 2 queries",
                 ratio >= 0.9 and row["api_queries"] <= 2,
@@ -706,7 +767,7 @@ def print_checks(rows: list[dict], uploads: list[dict]) -> None:
             )
     if "categories first 20" in by:
         row = by["categories first 20"]
-        ratio = row["api"]["rps"] / row["baseline"]["rps"]
+        ratio = row["ratio"]
         check("category page of 20 >= 0.8 x baseline", ratio >= 0.8, f"{ratio:.2f} x")
     lists = [by[n] for n in by if n.startswith("categories ")]
     if lists:
@@ -797,6 +858,15 @@ def main() -> None:
         f"load average {os.getloadavg()[0]:.1f}"
     )
 
+    cpu = {}
+    if not args.no_cpu:
+        # Before the servers start, alternating API and baseline per endpoint: the machine is as quiet as it gets.
+        for endpoint in endpoints:
+            if not endpoint.spare_keys:
+                cpu[endpoint.name] = {
+                    app: cpu_per_request(app, endpoint, api_key, env, args.quick) for app in ("api", "baseline")
+                }
+
     servers = {
         "api": Server("API", "backoffice.wsgi", 8101, env, RESULTS / "api-server.log"),
         "baseline": Server("baseline", "bench.baseline.wsgi", 8102, env, RESULTS / "baseline-server.log"),
@@ -809,54 +879,71 @@ def main() -> None:
         scripts = RESULTS / "scripts"
         scripts.mkdir(exist_ok=True)
         for endpoint in endpoints:
-            script = {
-                "api": write_script(
-                    scripts / "api.lua", endpoint.api_paths, endpoint.api_bodies, endpoint.spare_keys, api_key
-                ),
-                "baseline": write_script(
-                    scripts / "baseline.lua", endpoint.base_paths, endpoint.base_bodies, endpoint.spare_keys, api_key
-                ),
-            }
+            # Image create: each phase gets spare files of its own, so that a create still in flight
+            # when wrk stops cannot take a file that the next phase will ask for (a 409).
+            share = max(200, len(endpoint.spare_keys) // (2 * (rounds + 1)))
+            used = [0]
+
+            def phase(server_name: str, seconds: float, endpoint=endpoint, share=share, used=used) -> dict:
+                keys = endpoint.spare_keys[used[0] : used[0] + share]
+                if endpoint.spare_keys and len(keys) < share:  # all used: start again from released files
+                    release_spare_files()
+                    used[0] = 0
+                    keys = endpoint.spare_keys[:share]
+                used[0] += len(keys)
+                if server_name == "api":
+                    script = write_script(scripts / "api.lua", endpoint.api_paths, endpoint.api_bodies, keys, api_key)
+                else:
+                    script = write_script(
+                        scripts / "baseline.lua", endpoint.base_paths, endpoint.base_bodies, keys, api_key
+                    )
+                return run_wrk(wrk, servers[server_name].port, script, seconds, args.connections)
+
             measured = {"api": [], "baseline": []}
             for server_name in ("api", "baseline"):  # warm-up, not measured
-                run_wrk(wrk, servers[server_name].port, script[server_name], 1, args.connections)
-                if endpoint.spare_keys:
-                    release_spare_files()
+                phase(server_name, 1)
             for round_number in range(rounds):
                 order = ("api", "baseline") if round_number % 2 == 0 else ("baseline", "api")
                 for server_name in order:
                     if server_name == "api" and round_number == 0:
                         profiler.start(servers["api"].workers()[0], endpoint.name, duration)
-                    measured[server_name].append(
-                        run_wrk(wrk, servers[server_name].port, script[server_name], duration, args.connections)
-                    )
+                    measured[server_name].append(phase(server_name, duration))
                     profiler.stop()
-                    if endpoint.spare_keys:
-                        release_spare_files()
+            if endpoint.spare_keys:
+                release_spare_files()
             warm, cold, base = counts[endpoint.name]
+            # Each round runs the two servers back to back: the ratio of a round compares them under the
+            # same conditions; the median over rounds leaves out a burst of other work on the machine.
+            paired = [a["rps"] / b["rps"] for a, b in zip(measured["api"], measured["baseline"], strict=True)]
             row = {
                 "name": endpoint.name,
                 "api": merge(measured["api"]),
                 "baseline": merge(measured["baseline"]),
+                "ratio": statistics.median(paired),
+                "rounds_ratio": [round(r, 2) for r in paired],
                 "api_queries": warm,
                 "api_queries_key_not_cached": cold,
                 "baseline_queries": base,
+                "cpu_us": cpu.get(endpoint.name),
             }
             rows.append(row)
             print(
                 f"  {endpoint.name}: API {row['api']['rps']:.0f} rps, baseline {row['baseline']['rps']:.0f} rps "
-                f"({row['api']['rps'] / row['baseline']['rps']:.2f} x)",
+                f"(ratio {row['ratio']:.2f}, rounds {row['rounds_ratio']})",
                 flush=True,
             )
         if not args.no_uploads and not args.only:
             nonce = uuid.uuid4().hex[:12]
-            uploads = measure_uploads(servers["api"], api_key, media_root, size, nonce)
+            uploads = measure_uploads(servers["api"], api_key, media_root, size, nonce, profiler)
     finally:
         for server in servers.values():
             server.stop()
         forget_uploads(media_root)
 
-    print(f"\nResults ({'quick' if args.quick else 'full'} run, {time.perf_counter() - started:.0f} s in all):\n")
+    print(
+        f"\nResults ({'quick' if args.quick else 'full'} run, {time.perf_counter() - started:.0f} s in all; "
+        f"load average at the end {os.getloadavg()[0]:.1f}):\n"
+    )
     print_table(rows)
     print(
         "\nq/req: database queries per request counted in-process (CaptureQueriesContext), key cached; "
