@@ -6,6 +6,12 @@ class CoreConfig(AppConfig):
     verbose_name = "Core: API keys and audit trail"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        from core.db import use_fast_timestamp_loader
+
+        connection_created.connect(use_fast_timestamp_loader, dispatch_uid="core.db.use_fast_timestamp_loader")
+
         # Explicit registration for the audit trail; the hash is never recorded.
         from auditlog.registry import auditlog
 

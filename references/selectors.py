@@ -1,8 +1,12 @@
 """Reads for references: one by its ref, many in one query."""
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
+from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -40,7 +44,22 @@ def reference_get(*, ref: str) -> Reference:
         raise EntityNotFound() from None
 
 
-def references_lookup(*, refs: Iterable[str]) -> list[Reference]:
+class LookupRow(NamedTuple):
+    """A reference as the lookup reads it: the fields of the answer, no model instance."""
+
+    id: int
+    provider: str
+    external_id: str
+    urn: str
+    expires_at: datetime | None
+    inserted_at: datetime
+    updated_at: datetime
+
+
+_LOOKUP_FIELDS = LookupRow._fields
+
+
+def references_lookup(*, refs: Iterable[str]) -> list[LookupRow]:
     """The live references among `refs`, in the order asked, in one query.
 
     Unknown, expired and malformed refs are left out. A ref asked several
@@ -54,6 +73,9 @@ def references_lookup(*, refs: Iterable[str]) -> list[Reference]:
             pairs.setdefault(pair)
     if not pairs:
         return []
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        return _lookup_postgresql(list(pairs), now)
     ids_by_provider: dict[str, list[str]] = defaultdict(list)
     for provider, external_id in pairs:
         ids_by_provider[provider].append(external_id)
@@ -62,8 +84,33 @@ def references_lookup(*, refs: Iterable[str]) -> list[Reference]:
     condition = Q()
     for provider, ids in ids_by_provider.items():
         condition |= Q(provider=provider, external_id__in=ids)
-    found = {
-        (ref.provider, ref.external_id): ref
-        for ref in Reference.objects.live(timezone.now()).filter(condition).order_by()
-    }
+    rows = Reference.objects.live(now).filter(condition).order_by().values_list(*_LOOKUP_FIELDS)
+    found = {(row[1], row[2]): LookupRow(*row) for row in rows}
     return [found[pair] for pair in pairs if pair in found]
+
+
+@functools.cache
+def _lookup_sql_postgresql() -> str:
+    table = Reference._meta.db_table
+    q = connection.ops.quote_name
+    columns = ", ".join(f"r.{q(Reference._meta.get_field(name).column)}" for name in _LOOKUP_FIELDS)
+    return (
+        f"SELECT {columns} FROM unnest(%s::varchar[], %s::varchar[]) WITH ORDINALITY AS asked(provider, external_id, n)"
+        f" JOIN {q(table)} r ON r.{q('provider')} = asked.provider AND r.{q('external_id')} = asked.external_id"
+        f" WHERE r.{q('expires_at')} IS NULL OR r.{q('expires_at')} > %s"
+        " ORDER BY asked.n"
+    )
+
+
+def _lookup_postgresql(pairs: list[tuple[str, str]], now: datetime) -> list[LookupRow]:
+    """The same answer in SQL written out, PostgreSQL only: two array parameters
+    whatever the number of refs, joined to the unique index, in the order asked.
+
+    Why not the ORM: building and compiling the portable query, with one
+    parameter per ref, then binding it, cost more than the whole single-ref
+    request (docs/performance.md: 1,270 → 200 µs of CPU for 100 refs).
+    """
+    providers, external_ids = map(list, zip(*pairs, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(_lookup_sql_postgresql(), [providers, external_ids, now])
+        return [LookupRow(*row) for row in cursor.fetchall()]
