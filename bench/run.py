@@ -80,7 +80,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (default: %(default)s)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, both servers (default: %(default)s)")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (default: %(default)s)")
-    parser.add_argument("--only", help="comma-separated endpoint names to run (default: all)")
+    parser.add_argument(
+        "--only", help="comma-separated endpoint names to run, 'uploads' for the uploads (default: all)"
+    )
     parser.add_argument(
         "--cache-url",
         default=DEFAULT_CACHE_URL,
@@ -859,8 +861,8 @@ def main() -> None:
     rng = random.Random(6)
     # The last spare file serves the in-process query count; the load uses the others.
     endpoints = sample_endpoints(spares[:-1], rng)
-    if args.only:
-        wanted = {name.strip() for name in args.only.split(",")}
+    wanted = {name.strip() for name in args.only.split(",")} if args.only else None
+    if wanted is not None:
         endpoints = [e for e in endpoints if e.name in wanted]
 
     counts = {e.name: count_queries(e, api_key, spares[-1]) for e in endpoints}
@@ -946,7 +948,7 @@ def main() -> None:
                 f"(ratio {row['ratio']:.2f}, rounds {row['rounds_ratio']})",
                 flush=True,
             )
-        if not args.no_uploads and not args.only:
+        if not args.no_uploads and (wanted is None or "uploads" in wanted):
             nonce = uuid.uuid4().hex[:12]
             uploads = measure_uploads(servers["api"], api_key, media_root, size, nonce, profiler)
     finally:

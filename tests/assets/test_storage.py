@@ -6,6 +6,7 @@ import os
 
 import pytest
 from django.core.files.base import ContentFile
+from PIL import Image
 
 from assets.storage import HashedUpload, HashingUploadHandler, hash_file, inspect_image, storage_key
 from core.exceptions import BadRequest, PayloadTooLarge, UnsupportedMediaType
@@ -114,6 +115,56 @@ class TestInspectImage:
         data = image_bytes("PNG", size=(50, 50))
         with pytest.raises(BadRequest):
             inspect_image(ContentFile(data[: len(data) // 2]))
+
+
+def noisy_jpeg(size=(64, 48), **save) -> bytes:
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3)).save(buffer, "JPEG", quality=90, **save)
+    return buffer.getvalue()
+
+
+def jpeg_with_thumbnail() -> bytes:
+    """A JPEG whose EXIF segment holds a whole thumbnail JPEG (with its own end marker) before the scan."""
+    thumbnail = noisy_jpeg((8, 8))
+    exif = Image.Exif()
+    exif[0x010E] = "photo"
+    raw = exif.tobytes()
+    return noisy_jpeg(exif=raw + thumbnail)
+
+
+class TestJpegStructure:
+    """A JPEG is judged by its segments and its end marker, not decoded (see inspect_image)."""
+
+    @pytest.mark.parametrize(
+        "data",
+        [noisy_jpeg(), noisy_jpeg(progressive=True), jpeg_with_thumbnail(), noisy_jpeg() + b"PK\x03\x04 appended"],
+        ids=["baseline", "progressive", "exif thumbnail", "bytes after the end"],
+    )
+    def test_whole_jpegs_are_accepted(self, data):
+        assert inspect_image(ContentFile(data)).content_type == "image/jpeg"
+
+    @pytest.mark.parametrize("keep", [0.3, 0.6, 0.9, 0.999])
+    @pytest.mark.parametrize("make", [noisy_jpeg, jpeg_with_thumbnail], ids=["plain", "exif thumbnail"])
+    def test_a_jpeg_cut_anywhere_in_its_scan_data_is_corrupt(self, make, keep):
+        data = make()
+        with pytest.raises(BadRequest):
+            inspect_image(ContentFile(data[: int(len(data) * keep)]))
+
+    def test_the_end_marker_is_found_across_blocks(self, monkeypatch):
+        import assets.storage
+
+        data = noisy_jpeg((200, 150))
+        for block in (7, 64, 1000):
+            monkeypatch.setattr(assets.storage, "_TAIL_BLOCK", block)
+            for trailing in range(0, 9):  # the marker lands at every offset of a small block
+                assert inspect_image(ContentFile(data + b"\x00" * trailing)).width == 200
+            with pytest.raises(BadRequest):
+                inspect_image(ContentFile(data[:-2]))
+
+    def test_the_file_is_rewound(self):
+        file = ContentFile(noisy_jpeg())
+        inspect_image(file)
+        assert file.tell() == 0
 
 
 def test_storage_key_is_made_of_the_hash_only():
