@@ -1,14 +1,23 @@
 """Streaming upload handler, hashing and content sniffing (assets/storage.py)."""
 
+import gc
 import hashlib
 import io
 import os
+import threading
 
 import pytest
 from django.core.files.base import ContentFile
 from PIL import Image
 
-from assets.storage import HashedUpload, HashingUploadHandler, hash_file, inspect_image, storage_key
+from assets.storage import (
+    HashedUpload,
+    HashingUploadHandler,
+    ThreadedSHA256,
+    hash_file,
+    inspect_image,
+    storage_key,
+)
 from core.exceptions import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from tests.utils import image_bytes
 
@@ -18,6 +27,42 @@ def feed(handler: HashingUploadHandler, data: bytes, chunk: int = 7) -> HashedUp
     for start in range(0, len(data), chunk):
         handler.receive_data_chunk(data[start : start + chunk], start)
     return handler.file_complete(len(data))
+
+
+class TestThreadedSHA256:
+    def test_the_digest_of_the_chunks_in_their_order(self):
+        chunks = [os.urandom(n) for n in (1, 4096, 300_000, 7, 0, 65_536)] * 5  # more than MAX_PENDING
+        hasher = ThreadedSHA256()
+        for chunk in chunks:
+            hasher.update(chunk)
+        assert hasher.hexdigest() == hashlib.sha256(b"".join(chunks)).hexdigest()
+
+    def test_the_helper_thread_ends_when_the_digest_is_read(self):
+        hasher = ThreadedSHA256()
+        hasher.update(b"abc")
+        hasher.hexdigest()
+        assert not hasher._thread.is_alive()
+
+    def test_the_helper_thread_ends_when_an_upload_is_dropped_unfinished(self):
+        hasher = ThreadedSHA256()
+        hasher.update(os.urandom(100_000))
+        thread = hasher._thread
+        del hasher
+        gc.collect()
+        thread.join(timeout=5)
+        assert not thread.is_alive()
+
+    def test_a_refused_upload_leaves_no_helper_thread(self):
+        before = {t for t in threading.enumerate() if t.name == "upload-sha256"}
+        handler = HashingUploadHandler(max_bytes=10)
+        with pytest.raises(PayloadTooLarge):
+            feed(handler, b"x" * 20, chunk=8)
+        del handler
+        gc.collect()
+        for thread in threading.enumerate():
+            if thread.name == "upload-sha256" and thread not in before:
+                thread.join(timeout=5)
+                assert not thread.is_alive()
 
 
 class TestHashingUploadHandler:
