@@ -65,7 +65,7 @@ class Size:
 
 
 # Short phases, many alternations: a burst of other work on the machine weighs on both servers alike.
-FULL = Size(100_000, 20_000, 1_000_000, 100_000, duration=3, rounds=6, uploads_1mb=20, uploads_25mb=6)
+FULL = Size(100_000, 60_000, 1_000_000, 100_000, duration=3, rounds=6, uploads_1mb=20, uploads_25mb=6)
 QUICK = Size(5_000, 3_000, 20_000, 5_000, duration=2, rounds=1, uploads_1mb=4, uploads_25mb=2)
 
 
@@ -120,7 +120,9 @@ def redis_answers(url: str) -> bool:
         return False
 
 
-def server_env(database_url: str, cache_url: str, media_root: Path, workers: int, threads: int) -> dict[str, str]:
+def server_env(
+    database_url: str, cache_url: str, media_root: Path, workers: int, threads: int, connections: int
+) -> dict[str, str]:
     """Production settings for both servers (and this process, which adds `testserver`)."""
     env = {
         key: value
@@ -137,6 +139,10 @@ def server_env(database_url: str, cache_url: str, media_root: Path, workers: int
         MEDIA_ROOT=str(media_root),
         GUNICORN_WORKERS=str(workers),
         GUNICORN_THREADS=str(threads),
+        # wrk opens its connections at once and keeps them: the worker that woke first took most
+        # of them, and a phase ran at the speed of one worker, at random (paired rounds of 0.4 and
+        # 1.6). Each worker takes at most its share, as behind a proxy that spreads the load.
+        GUNICORN_WORKER_CONNECTIONS=str(-(-connections // workers)),
         PYTHONPATH=str(ROOT),
     )
     return env
@@ -880,7 +886,7 @@ def main() -> None:
     cache_url = args.cache_url if redis_answers(args.cache_url) else ""
     if args.cache_url and not cache_url:
         print(f"no Redis at {args.cache_url}: the servers use the local-memory cache (one per process)")
-    env = server_env(database_url, cache_url, media_root, args.workers, args.threads)
+    env = server_env(database_url, cache_url, media_root, args.workers, args.threads, args.connections)
 
     started = time.perf_counter()
     from bench.category_pagination import ensure_database

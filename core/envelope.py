@@ -1,6 +1,30 @@
 """The `{"data": ...}` envelope, made in one place: the renderer (contract §2)."""
 
+import orjson
 from rest_framework.renderers import JSONRenderer
+from rest_framework.utils.encoders import JSONEncoder
+
+# Types orjson would write its own way go to `_default`, so that the output is
+# byte for byte what DRF's renderer gives: dates and dataclasses (DRF's encoder),
+# and subclasses of str, dict and list, which orjson reads from their C storage
+# (Django's ErrorList keeps its items elsewhere: orjson wrote it as []).
+_ORJSON_OPTIONS = (
+    orjson.OPT_NON_STR_KEYS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
+_drf_default = JSONEncoder().default
+
+
+def _default(value):
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, list | tuple):
+        return list(value)
+    return _drf_default(value)
 
 
 class Envelope(dict):
@@ -8,7 +32,13 @@ class Envelope(dict):
 
 
 class EnvelopeJSONRenderer(JSONRenderer):
-    # Compact output; ensure_ascii off keeps UTF-8 text as it is.
+    """Compact UTF-8 JSON, as DRF's renderer writes it, encoded by orjson.
+
+    Encoding with json cost 84 µs for a lookup of 100 references, orjson 5 µs
+    (docs/performance.md). A client asking for an indented answer
+    (`Accept: application/json; indent=2`) gets DRF's own rendering.
+    """
+
     compact = True
     ensure_ascii = False
 
@@ -22,4 +52,8 @@ class EnvelopeJSONRenderer(JSONRenderer):
             and not getattr(response, "is_error_body", False)
         ):
             data = {"data": data}
-        return super().render(data, accepted_media_type, renderer_context)
+        if data is None or self.get_indent(accepted_media_type, renderer_context or {}):
+            return super().render(data, accepted_media_type, renderer_context)
+        body = orjson.dumps(data, default=_default, option=_ORJSON_OPTIONS)
+        # As DRF does: U+2028 and U+2029 are valid JSON but end a line in JavaScript.
+        return body.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
