@@ -89,6 +89,18 @@ class ReferenceOutputSerializer(FastOutputSerializer):
         }
 
 
+def represent_lookup_row(row) -> dict:
+    """`represent` for a row of `references_lookup` (its timestamps are already text)."""
+    return {
+        "id": row.external_id,
+        "provider": row.provider,
+        "urn": row.urn,
+        "expires_at": row.expires_at,
+        "inserted_at": row.inserted_at,
+        "updated_at": row.updated_at,
+    }
+
+
 class ReferenceCreateSerializer(StrictSerializer):
     id = StringField(
         source="external_id",

@@ -7,7 +7,12 @@ from rest_framework.response import Response
 from core.schema import enveloped, errors
 from core.views import BaseAPIView
 from references import selectors, services
-from references.api.serializers import ReferenceCreateSerializer, ReferenceLookupSerializer, ReferenceOutputSerializer
+from references.api.serializers import (
+    ReferenceCreateSerializer,
+    ReferenceLookupSerializer,
+    ReferenceOutputSerializer,
+    represent_lookup_row,
+)
 
 TAG = ["references"]
 represent = ReferenceOutputSerializer.represent
@@ -56,7 +61,7 @@ class ReferenceLookupView(BaseAPIView):
         serializer = ReferenceLookupSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         references = selectors.references_lookup(refs=serializer.validated_data["refs"])
-        return Response([represent(reference) for reference in references])
+        return Response([represent_lookup_row(row) for row in references])
 
 
 class ReferenceDetailView(BaseAPIView):

@@ -8,7 +8,8 @@ from unittest import mock
 import pytest
 from django.db import connection
 
-from core.db import UTCTimestamptzLoader, use_fast_timestamp_loader
+from core.db import UTCTimestamptzLoader, rfc3339_sql, use_fast_timestamp_loader
+from core.serializers import rfc3339
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +69,31 @@ def test_other_connections_keep_djangos_loader(settings, conn, use_tz):
     settings.USE_TZ = use_tz
     use_fast_timestamp_loader(None, conn)
     conn.connection.adapters.register_loader.assert_not_called()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2019-08-24 14:15:22+00",
+        "2019-08-24 14:15:22.5+00",
+        "2019-08-24 14:15:22.000001+00",
+        "2019-08-24 14:15:22.123456+00",
+        "2019-08-24 23:59:59.999999-05:30",
+        "2000-02-29 00:00:00+14",
+        "0999-12-31 23:59:59+00",
+        "9999-12-31 23:59:59.1+00",
+    ],
+)
+def test_postgresql_writes_a_timestamp_as_rfc3339_does(text):
+    postgresql_only()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {rfc3339_sql('t')}, t FROM (SELECT %s::timestamptz AS t) AS v", [text])
+        written, value = cursor.fetchone()
+    assert written == rfc3339(value)
+
+
+def test_postgresql_writes_null_as_null():
+    postgresql_only()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {rfc3339_sql('t')} FROM (SELECT NULL::timestamptz AS t) AS v")
+        assert cursor.fetchone() == (None,)

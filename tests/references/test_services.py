@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from core.exceptions import BadRequest, Conflict, EntityNotFound
+from core.serializers import rfc3339
 from references import selectors, services
 from references.models import Reference, ReferenceQuerySet
 from tests.references.factories import ReferenceFactory
@@ -204,7 +205,20 @@ class TestReferencesLookup:
             "x",
             "a/b:c",
             reference.urn,
-            reference.expires_at,
-            reference.inserted_at,
-            reference.updated_at,
+            rfc3339(reference.expires_at),
+            rfc3339(reference.inserted_at),
+            rfc3339(reference.updated_at),
         )
+
+    @pytest.mark.parametrize(
+        "moment",
+        [datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 1, 1, 12, 30, 5, 120000, tzinfo=UTC)],
+        ids=["whole seconds", "fraction"],
+    )
+    def test_timestamps_read_as_the_single_get_writes_them(self, moment):
+        reference = ReferenceFactory(provider="x", external_id="a", expires_at=moment)
+        Reference.objects.filter(pk=reference.pk).update(inserted_at=moment - timedelta(days=1))
+        (row,) = selectors.references_lookup(refs=["x:a"])
+        reference.refresh_from_db()
+        assert (row.expires_at, row.inserted_at) == (rfc3339(moment), rfc3339(reference.inserted_at))
+        assert row.expires_at.endswith("Z")
