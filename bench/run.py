@@ -65,7 +65,7 @@ class Size:
 
 
 # Short phases, many alternations: a burst of other work on the machine weighs on both servers alike.
-FULL = Size(100_000, 60_000, 1_000_000, 100_000, duration=3, rounds=6, uploads_1mb=20, uploads_25mb=6)
+FULL = Size(100_000, 60_000, 1_000_000, 100_000, duration=3, rounds=6, uploads_1mb=20, uploads_25mb=10)
 QUICK = Size(5_000, 3_000, 20_000, 5_000, duration=2, rounds=1, uploads_1mb=4, uploads_25mb=2)
 
 

@@ -55,5 +55,7 @@ class EnvelopeJSONRenderer(JSONRenderer):
         if data is None or self.get_indent(accepted_media_type, renderer_context or {}):
             return super().render(data, accepted_media_type, renderer_context)
         body = orjson.dumps(data, default=_default, option=_ORJSON_OPTIONS)
+        if body.isascii():  # one fast pass; the replacements below scan twice
+            return body
         # As DRF does: U+2028 and U+2029 are valid JSON but end a line in JavaScript.
         return body.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
