@@ -71,6 +71,10 @@ class ThreadedSHA256:
         self._thread.join()
         return self._hash.hexdigest()
 
+    def close(self) -> None:
+        """Let the helper end without waiting for it (the upload is refused)."""
+        self._finish()
+
 
 def _hash_chunks(hasher, chunks: queue.Queue) -> None:
     while (chunk := chunks.get()) is not None:
@@ -107,6 +111,7 @@ class HashingUploadHandler(FileUploadHandler):
         self.received += len(raw_data)
         if self.received > self.max_bytes:
             self.file.close()
+            self.hasher.close()
             raise too_large(self.max_bytes)
         self.hasher.update(raw_data)
         self.file.write(raw_data)
@@ -116,6 +121,7 @@ class HashingUploadHandler(FileUploadHandler):
         # TemporaryFileUploadHandler does, instead of leaving it to garbage collection.
         upload = getattr(self, "file", None)
         if upload is not None:
+            self.hasher.close()
             path = upload.temporary_file_path()
             upload.close()
             with contextlib.suppress(FileNotFoundError):

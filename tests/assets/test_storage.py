@@ -4,7 +4,6 @@ import gc
 import hashlib
 import io
 import os
-import threading
 
 import pytest
 from django.core.files.base import ContentFile
@@ -52,17 +51,28 @@ class TestThreadedSHA256:
         thread.join(timeout=5)
         assert not thread.is_alive()
 
-    def test_a_refused_upload_leaves_no_helper_thread(self):
-        before = {t for t in threading.enumerate() if t.name == "upload-sha256"}
+    def test_a_refused_upload_ends_its_helper_thread_at_once(self):
         handler = HashingUploadHandler(max_bytes=10)
         with pytest.raises(PayloadTooLarge):
             feed(handler, b"x" * 20, chunk=8)
-        del handler
-        gc.collect()
-        for thread in threading.enumerate():
-            if thread.name == "upload-sha256" and thread not in before:
-                thread.join(timeout=5)
-                assert not thread.is_alive()
+        # Still referenced (the handler is alive): ended by the refusal, not by garbage collection.
+        handler.hasher._thread.join(timeout=5)
+        assert not handler.hasher._thread.is_alive()
+
+    def test_an_interrupted_upload_ends_its_helper_thread(self):
+        handler = HashingUploadHandler(max_bytes=100)
+        handler.new_file("file", "x.png", "image/png", 50)
+        handler.receive_data_chunk(b"x" * 20, 0)
+        handler.upload_interrupted()
+        handler.hasher._thread.join(timeout=5)
+        assert not handler.hasher._thread.is_alive()
+
+    def test_close_after_the_digest_is_harmless(self):
+        hasher = ThreadedSHA256()
+        hasher.update(b"abc")
+        assert hasher.hexdigest() == hashlib.sha256(b"abc").hexdigest()
+        hasher.close()
+        assert not hasher._thread.is_alive()
 
 
 class TestHashingUploadHandler:
