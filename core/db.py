@@ -4,8 +4,8 @@ PostgreSQL timestamps: Django (5.2) reads `timestamptz` values with a
 subclass of psycopg's pure-Python loader, to put its own time zone on them.
 With USE_TZ on and the connection in UTC (Django sets the session's TimeZone
 to UTC), psycopg's C loader returns exactly the same values (aware, with
-`datetime.timezone.utc`), about ten times faster: a list of 100 references
-carries 300 timestamps. No library offers this switch; it is one registration
+`datetime.timezone.utc`) for less: reading 100 rows of three timestamps took
+0.73 ms of CPU, 0.22 ms with it. No library offers this switch; it is one registration
 per connection, through psycopg's documented `register_loader`.
 """
 

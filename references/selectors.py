@@ -95,14 +95,18 @@ def references_lookup(*, refs: Iterable[str]) -> list[LookupRow]:
 
 @functools.cache
 def _lookup_sql_postgresql() -> str:
-    table = Reference._meta.db_table
     q = connection.ops.quote_name
-    columns = [f"r.{q(Reference._meta.get_field(name).column)}" for name in _LOOKUP_FIELDS]
-    columns = ", ".join(columns[:4] + [rfc3339_sql(column) for column in columns[4:]])
+
+    def column(name: str) -> str:
+        return f"r.{q(Reference._meta.get_field(name).column)}"
+
+    columns = [column(name) for name in _LOOKUP_FIELDS]
+    columns = ", ".join(columns[:4] + [rfc3339_sql(each) for each in columns[4:]])
     return (
         f"SELECT {columns} FROM unnest(%s::varchar[], %s::varchar[]) WITH ORDINALITY AS asked(provider, external_id, n)"
-        f" JOIN {q(table)} r ON r.{q('provider')} = asked.provider AND r.{q('external_id')} = asked.external_id"
-        f" WHERE r.{q('expires_at')} IS NULL OR r.{q('expires_at')} > %s"
+        f" JOIN {q(Reference._meta.db_table)} r"
+        f" ON {column('provider')} = asked.provider AND {column('external_id')} = asked.external_id"
+        f" WHERE {column('expires_at')} IS NULL OR {column('expires_at')} > %s"
         " ORDER BY asked.n"
     )
 
