@@ -38,15 +38,25 @@ def test_erases_only_expired_references(refs):
     assert "Erased 0 expired reference(s)." in run()
 
 
-def test_exits_with_status_zero(refs, capsys):
+@pytest.fixture
+def manage(monkeypatch):
+    """`manage.py` in this process, without setting Django up a second time: django.setup()
+    would rebuild the logging handlers on capsys's stream, closed after the test, and a later
+    test swapping a handler's stream then failed on that closed file.
+    """
+    monkeypatch.setattr("django.setup", lambda *args, **kwargs: None)
+    return lambda *args: execute_from_command_line(["manage.py", *args])
+
+
+def test_exits_with_status_zero(refs, capsys, manage):
     # execute_from_command_line raises SystemExit on any failure; returning means exit code 0.
-    execute_from_command_line(["manage.py", "purge_expired_references"])
+    manage("purge_expired_references")
     assert "Erased 3" in capsys.readouterr().out
 
 
-def test_help_explains_the_command_and_its_option(capsys):
+def test_help_explains_the_command_and_its_option(capsys, manage):
     with pytest.raises(SystemExit) as caught:
-        execute_from_command_line(["manage.py", "purge_expired_references", "--help"])
+        manage("purge_expired_references", "--help")
     assert caught.value.code == 0
     out = capsys.readouterr().out
     assert "Erase the references whose expires_at has passed" in out
