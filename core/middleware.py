@@ -3,7 +3,7 @@
 The API authenticates every request by its API key (core.auth): a session
 cookie means nothing there, and it has no messages to show. Django's
 middleware would still build a session store, a lazy user (which the audit
-middleware then resolves) and a message storage on every API request: 8 % of
+middleware then resolves) and a message storage on every API request: 7 % of
 the CPU time of a read (docs/performance.md). These subclasses do nothing for
 paths under the API prefix and behave as Django's everywhere else; being
 subclasses, the admin's system checks still find them.
