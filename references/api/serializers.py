@@ -79,25 +79,25 @@ class ReferenceOutputSerializer(FastOutputSerializer):
 
     @staticmethod
     def represent(reference: Reference) -> dict:
-        return {
-            "id": reference.external_id,
-            "provider": reference.provider,
-            "urn": reference.urn,
-            "expires_at": rfc3339(reference.expires_at),
-            "inserted_at": rfc3339(reference.inserted_at),
-            "updated_at": rfc3339(reference.updated_at),
-        }
+        return _document(
+            reference, rfc3339(reference.expires_at), rfc3339(reference.inserted_at), rfc3339(reference.updated_at)
+        )
 
 
 def represent_lookup_row(row) -> dict:
     """`represent` for a row of `references_lookup` (its timestamps are already text)."""
+    return _document(row, row.expires_at, row.inserted_at, row.updated_at)
+
+
+def _document(reference, expires_at: str | None, inserted_at: str, updated_at: str) -> dict:
+    """The reference object of contract §6, timestamps given as RFC 3339 text."""
     return {
-        "id": row.external_id,
-        "provider": row.provider,
-        "urn": row.urn,
-        "expires_at": row.expires_at,
-        "inserted_at": row.inserted_at,
-        "updated_at": row.updated_at,
+        "id": reference.external_id,
+        "provider": reference.provider,
+        "urn": reference.urn,
+        "expires_at": expires_at,
+        "inserted_at": inserted_at,
+        "updated_at": updated_at,
     }
 
 
