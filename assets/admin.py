@@ -13,7 +13,7 @@ from assets import services
 from assets.models import AssetImage, AssetImageLocale, Gravity, StoredFile
 from core.admin_audit import HistoryAdminMixin
 from core.admin_utils import DeletedFilter
-from core.exceptions import APIError
+from core.exceptions import DomainError
 from core.sanitize import sanitize_caption_html
 from core.validators import is_language_tag, normalize_language_tag
 
@@ -29,16 +29,6 @@ GRAVITY_POSITION = {
     Gravity.WEST: "left center",
     Gravity.NORTHWEST: "left top",
 }
-
-
-def error_text(exc: APIError) -> str:
-    details = exc.details or {}
-    if isinstance(details, dict):
-        return " ".join(
-            f"{field}: {' '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
-            for field, msgs in details.items()
-        )
-    return exc.error
 
 
 def thumbnail(image: AssetImage | None, size: int = 64) -> str:
@@ -101,8 +91,8 @@ class AssetImageForm(forms.ModelForm):
                 return cleaned
             try:
                 stored, _created = services.stored_file_upload(file=upload)
-            except APIError as exc:
-                self.add_error("upload", error_text(exc))
+            except DomainError as exc:
+                self.add_error("upload", " ".join(exc.messages()))
                 return cleaned
             live = AssetImage.objects.filter(file=stored).exclude(pk=self.instance.pk).first()
             if live is not None:
@@ -153,8 +143,8 @@ def upload_one(upload, *, locale: str, credit: str) -> tuple[str, AssetImage | N
         name = (upload.name.rsplit(".", 1)[0] or upload.name)[:255]
         locales = [{"locale": locale, "credit": credit}] if locale else []
         return "created", services.image_create(file_key=stored.key, name=name, locales=locales)
-    except APIError as exc:
-        return error_text(exc), None
+    except DomainError as exc:
+        return " ".join(exc.messages()), None
 
 
 @admin.register(AssetImage)
@@ -276,8 +266,10 @@ class AssetImageAdmin(HistoryAdminMixin, admin.ModelAdmin):
             try:
                 services.image_restore(image=image)
                 done += 1
-            except APIError as exc:
-                self.message_user(request, f"“{image.name}” was not restored: {error_text(exc)}", messages.ERROR)
+            except DomainError as exc:
+                self.message_user(
+                    request, f"“{image.name}” was not restored: {' '.join(exc.messages())}", messages.ERROR
+                )
         self.message_user(request, f"Restored {done} image(s).", messages.SUCCESS)
 
 

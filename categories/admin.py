@@ -19,16 +19,7 @@ from categories import services
 from categories.models import Category, CategoryLocale
 from categories.selectors import locale_queryset
 from core.admin_audit import HistoryAdminMixin
-from core.exceptions import APIError, BadRequest
-
-
-def _messages(details) -> list[str]:
-    """Flatten a BadRequest's details into plain sentences for a form error."""
-    if isinstance(details, dict):
-        return [message for value in details.values() for message in _messages(value)]
-    if isinstance(details, list):
-        return [message for value in details for message in _messages(value)]
-    return [str(details)]
+from core.exceptions import BadRequest, DomainError
 
 
 class CategoryAdminForm(forms.ModelForm):
@@ -42,7 +33,7 @@ class CategoryAdminForm(forms.ModelForm):
         try:
             return services.clean_svg_icon(markup)
         except BadRequest as exc:
-            raise forms.ValidationError(_messages(exc.details)) from None
+            raise forms.ValidationError(exc.messages(fields=False)) from None
 
 
 class CategoryLocaleFormSet(forms.BaseInlineFormSet):
@@ -72,7 +63,7 @@ class CategoryLocaleFormSet(forms.BaseInlineFormSet):
                     for field, field_messages in entry.items():
                         form.add_error(field if field in form.fields else None, field_messages)
             else:
-                raise forms.ValidationError(_messages(exc.details)) from None
+                raise forms.ValidationError(exc.messages(fields=False)) from None
 
 
 class CategoryLocaleInline(admin.TabularInline):
@@ -180,10 +171,14 @@ class CategoryAdmin(HistoryAdminMixin, admin.ModelAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except APIError as exc:
+        except DomainError as exc:
             # The forms checked the input already; this is a concurrent change (409) or
             # a rule the forms do not see. The admin's transaction has been rolled back.
-            self.message_user(request, f"Not saved: {'; '.join(_messages(exc.body()))}", messages.ERROR)
+            self.message_user(
+                request,
+                f"Not saved: {'; '.join(dict.fromkeys([exc.error, *exc.messages(fields=False)]))}",
+                messages.ERROR,
+            )
             return HttpResponseRedirect(request.get_full_path())
 
     @admin.action(description="Soft delete the selected categories")
@@ -193,7 +188,7 @@ class CategoryAdmin(HistoryAdminMixin, admin.ModelAdmin):
             try:
                 services.category_soft_delete(category=category)
                 done += 1
-            except APIError:
+            except DomainError:
                 pass  # deleted meanwhile by someone else: nothing left to do
         self.message_user(request, f"Soft-deleted {done} categor{'y' if done == 1 else 'ies'}.", messages.SUCCESS)
 
@@ -204,7 +199,7 @@ class CategoryAdmin(HistoryAdminMixin, admin.ModelAdmin):
             try:
                 services.category_restore(category=category)
                 done += 1
-            except APIError:
+            except DomainError:
                 failed += 1
         self.message_user(request, f"Restored {done} categor{'y' if done == 1 else 'ies'}.", messages.SUCCESS)
         if failed:

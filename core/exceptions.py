@@ -1,119 +1,72 @@
-"""Domain errors and the one exception handler that makes every error body (contract §2)."""
+"""Domain errors: plain exceptions that know no HTTP.
 
-import logging
-
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
-from rest_framework import exceptions, status
-from rest_framework.response import Response
-from rest_framework.serializers import as_serializer_error
-
-logger = logging.getLogger("backoffice.api")
+Services, selectors and validators raise these; the API's exception handler
+(`core.api.exceptions`) maps each to its status and the contract's body, and
+the admin and the commands show `messages()`.
+"""
 
 
-class APIError(exceptions.APIException):
-    """Base of the domain errors: a status, the `error` string, optional `details`."""
+class DomainError(Exception):
+    """Base of the domain errors: the `error` string and optional `details` (field → messages)."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
     error = "Bad Request"
 
     def __init__(self, details=None, error: str | None = None):
         self.details = details
         if error is not None:
             self.error = error
-        super().__init__(detail=self.error)
+        super().__init__(self.error)
 
     def body(self) -> dict:
+        """The contract's error body: `error`, and `details` when there are any."""
         body = {"error": self.error}
         if self.details is not None:
             body["details"] = self.details
         return body
 
+    def messages(self, *, fields: bool = True) -> list[str]:
+        """The details as readable lines ("field: message", or only the message), else the error."""
+        lines = list(_lines(self.details, "" if fields else None))
+        return lines or [self.error]
 
-class InvalidUUID(APIError):
+
+def _lines(details, field: str | None):
+    """Every message of nested details, with the name of the field it is about (None: no names)."""
+    if isinstance(details, dict):
+        for key, value in details.items():
+            yield from _lines(value, None if field is None else key)
+    elif isinstance(details, list | tuple):
+        for value in details:
+            yield from _lines(value, field)
+    elif details is not None:
+        yield f"{field}: {details}" if field else str(details)
+
+
+class InvalidUUID(DomainError):
     error = "Invalid uuid sent"
 
 
-class BadRequest(APIError):
+class BadRequest(DomainError):
     """Invalid input found by a service: details are field → list of messages."""
 
     error = "Bad Request"
 
 
-class EntityNotFound(APIError):
-    status_code = status.HTTP_404_NOT_FOUND
+class EntityNotFound(DomainError):
     error = "Entity not found"
 
 
-class Conflict(APIError):
-    status_code = status.HTTP_409_CONFLICT
+class Conflict(DomainError):
     error = "Conflict"
 
 
-class IdempotencyKeyReused(APIError):
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+class IdempotencyKeyReused(DomainError):
     error = "Idempotency key reused with a different request"
 
 
-class PayloadTooLarge(APIError):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+class PayloadTooLarge(DomainError):
     error = "Payload too large"
 
 
-class UnsupportedMediaType(APIError):
-    status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
+class UnsupportedMediaType(DomainError):
     error = "Unsupported media type"
-
-
-def error_response(status_code: int, body: dict, headers: dict | None = None) -> Response:
-    response = Response(body, status=status_code, headers=headers)
-    response.is_error_body = True  # the envelope renderer leaves it as it is
-    return response
-
-
-def error_body(exc: BaseException) -> tuple[int, dict, dict]:
-    """(status, body, headers) for any exception raised while serving an API request."""
-    if isinstance(exc, APIError):
-        return exc.status_code, exc.body(), {}
-    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-        # DRF sets `auth_header` from the authenticator; a 401 must name the scheme (RFC 9110 §15.5.2).
-        auth_header = getattr(exc, "auth_header", None)
-        return 401, {"error": "Unauthorized API KEY"}, {"WWW-Authenticate": auth_header} if auth_header else {}
-    if isinstance(exc, exceptions.PermissionDenied | DjangoPermissionDenied):
-        return 403, {"error": "Unauthorized roles"}, {}
-    if isinstance(exc, exceptions.NotFound | Http404):
-        return 404, {"error": EntityNotFound.error}, {}
-    if isinstance(exc, exceptions.ValidationError):
-        return 400, {"error": "Bad Request", "details": exc.detail}, {}
-    if isinstance(exc, DjangoValidationError):
-        return 400, {"error": "Bad Request", "details": as_serializer_error(exc)}, {}
-    if isinstance(exc, exceptions.ParseError):
-        return 400, {"error": "Bad Request", "details": {"body": [str(exc.detail)]}}, {}
-    if isinstance(exc, exceptions.MethodNotAllowed):
-        return 405, {"error": "Method not allowed", "details": {"method": [str(exc.detail)]}}, {}
-    if isinstance(exc, exceptions.NotAcceptable):
-        return 406, {"error": "Not acceptable"}, {}
-    if isinstance(exc, exceptions.UnsupportedMediaType):
-        return 415, {"error": UnsupportedMediaType.error, "details": {"content_type": [str(exc.detail)]}}, {}
-    if isinstance(exc, RequestDataTooBig):
-        return 413, {"error": PayloadTooLarge.error, "details": {"body": [str(exc)]}}, {}
-    if isinstance(exc, SuspiciousOperation):
-        # Too many query or form fields, too many files: Django answers these 400 outside DRF.
-        return 400, {"error": "Bad Request", "details": {"request": [str(exc)]}}, {}
-    if isinstance(exc, exceptions.Throttled):
-        wait = int(exc.wait or 1) if exc.wait is not None else 1
-        return 429, {"error": "Too many requests"}, {"Retry-After": str(max(wait, 1))}
-    if isinstance(exc, exceptions.APIException):
-        return exc.status_code, {"error": str(exc.detail)}, {}
-    return 500, {"error": "Internal server error"}, {}
-
-
-def api_exception_handler(exc: BaseException, context) -> Response:
-    """DRF's EXCEPTION_HANDLER: every error, expected or not, as a JSON body."""
-    status_code, body, headers = error_body(exc)
-    if status_code >= 500:
-        view = context.get("view")
-        logger.error("Unhandled error in %s", type(view).__name__, exc_info=exc)
-    return error_response(status_code, body, headers)

@@ -18,7 +18,8 @@ from django.utils import timezone
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
-from core.exceptions import BadRequest, IdempotencyKeyReused, error_body, error_response
+from core.api.exceptions import error_body, error_response
+from core.exceptions import BadRequest, DomainError, IdempotencyKeyReused
 from core.models import IdempotencyRecord
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
@@ -62,7 +63,7 @@ def idempotent_create(request, scope: str, create: Callable[[], Response]) -> Re
                     with transaction.atomic():
                         response = create()
                     status_code, body = response.status_code, response.data
-                except APIException as exc:
+                except (APIException, DomainError) as exc:
                     # Every expected error (a serializer's 400 too) is an answer to replay;
                     # anything else is a bug, rolled back with the record.
                     status_code, body, _headers = error_body(exc)

@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 
 from core.admin_audit import HistoryAdminMixin
-from core.exceptions import APIError
+from core.exceptions import DomainError
 from core.validators import validate_urn
 from references import services
 from references.models import Reference
@@ -71,11 +71,11 @@ class ReferenceForm(forms.ModelForm):
                 services.reference_update(
                     reference=self.instance, urn=cleaned["urn"], expires_at=cleaned.get("expires_at")
                 )
-        except APIError as exc:
+        except DomainError as exc:
             self._add_service_errors(exc)
         return cleaned
 
-    def _add_service_errors(self, exc: APIError) -> None:
+    def _add_service_errors(self, exc: DomainError) -> None:
         details = exc.details if isinstance(exc.details, dict) else {}
         if not details:
             self.add_error(None, exc.error)
@@ -122,12 +122,12 @@ class ReferenceAdmin(HistoryAdminMixin, admin.ModelAdmin):
     def delete_model(self, request, obj):
         try:
             services.reference_delete(reference=obj)
-        except APIError:
+        except DomainError:
             self.message_user(request, f"“{obj}” was already deleted.", messages.WARNING)
 
     def delete_queryset(self, request, queryset):
         for reference in queryset:
             try:
                 services.reference_delete(reference=reference)
-            except APIError:
+            except DomainError:
                 continue  # erased meanwhile: what was asked is done

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import Throttled
 from rest_framework.test import APIClient
 
-from core.exceptions import error_body
+from core.api.exceptions import error_body
 from core.serializers import StrictSerializer, rfc3339
 from core.throttling import APIKeyRateThrottle
 from core.views import handler400, handler403, handler404, handler500

@@ -5,6 +5,7 @@ import uuid
 import pytest
 from django.core.exceptions import ValidationError
 
+from core.api.exceptions import error_body
 from core.exceptions import InvalidUUID
 from core.validators import (
     is_language_tag,
@@ -171,5 +172,5 @@ class TestParseUUID:
     def test_invalid_is_the_contract_400(self, raw):
         with pytest.raises(InvalidUUID) as info:
             parse_uuid(raw)
-        assert info.value.status_code == 400
+        assert error_body(info.value)[0] == 400  # the API's mapping
         assert info.value.body() == {"error": "Invalid uuid sent"}

@@ -16,7 +16,7 @@ from tqdm import tqdm
 from assets.models import AssetImage, StoredFile
 from assets.services import image_create, stored_file_upload
 from assets.storage import hash_file
-from core.exceptions import APIError
+from core.exceptions import DomainError
 from core.management.base import AuditedCommand
 from core.validators import is_language_tag
 
@@ -40,10 +40,8 @@ def find_images(folder: Path, recursive: bool) -> list[Path]:
 
 
 def reason(exc: Exception) -> str:
-    if isinstance(exc, APIError):
-        details = exc.details if isinstance(exc.details, dict) else {}
-        messages = [m for msgs in details.values() if isinstance(msgs, list) for m in msgs]
-        return f"{exc.error}: {' '.join(map(str, messages))}" if messages else exc.error
+    if isinstance(exc, DomainError):
+        return f"{exc.error}: {' '.join(exc.messages(fields=False))}" if exc.details else exc.error
     return f"{type(exc).__name__}: {exc}"
 
 
@@ -110,7 +108,7 @@ class Command(AuditedCommand):
                     else:
                         summary.present += 1
                         self.stdout.write(f"already present: {path}")
-                except (APIError, OSError) as exc:
+                except (DomainError, OSError) as exc:
                     summary.failed.append((path, reason(exc)))
                 bar.update(path.stat().st_size if path.exists() else 0)
         except KeyboardInterrupt:

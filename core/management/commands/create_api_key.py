@@ -2,7 +2,7 @@
 
 from django.core.management.base import CommandError
 
-from core.exceptions import APIError
+from core.exceptions import DomainError
 from core.management.base import AuditedCommand
 from core.models import ROLES
 from core.services import api_key_create
@@ -26,8 +26,8 @@ class Command(AuditedCommand):
     def handle(self, *args, name, roles, expires_in_days, **options):
         try:
             api_key, key = api_key_create(name=name, roles=roles.split(","), expires_in_days=expires_in_days)
-        except APIError as exc:
-            raise CommandError("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.details.items())) from exc
+        except DomainError as exc:
+            raise CommandError("; ".join(exc.messages())) from exc
         expiry = api_key.expiry_date.isoformat() if api_key.expiry_date else "never"
         roles_text = ",".join(api_key.roles)
         self.stdout.write(
