@@ -11,11 +11,16 @@ from django.utils.html import format_html
 
 from assets import services
 from assets.models import AssetImage, AssetImageLocale, Gravity, StoredFile
-from core.admin_audit import HistoryAdminMixin
-from core.admin_utils import DeletedFilter
+from core.admin import (
+    DeletedFilter,
+    HistoryAdminMixin,
+    ServiceItemsFormSet,
+    ServiceSaveAdminMixin,
+    SoftDeleteAdminMixin,
+    adopt,
+)
 from core.exceptions import DomainError
-from core.sanitize import sanitize_caption_html
-from core.validators import is_language_tag, normalize_language_tag
+from core.validators import is_language_tag
 
 # Where the crop anchor sits: the thumbnail is cropped to a square around it.
 GRAVITY_POSITION = {
@@ -47,26 +52,19 @@ def thumbnail(image: AssetImage | None, size: int = 64) -> str:
     )
 
 
-class LocaleInlineForm(forms.ModelForm):
-    """The same rules as the API: a well-formed locale (stored normalized), sanitized caption."""
+class LocaleFormSet(ServiceItemsFormSet):
+    """The same rules as the API (the service's own cleaner): a well-formed locale, once; a sanitized caption."""
 
-    class Meta:
-        model = AssetImageLocale
-        fields = ["locale", "credit", "caption_html"]
+    item_fields = ("locale", "credit", "caption_html")
 
-    def clean_locale(self) -> str:
-        code = self.cleaned_data["locale"]
-        if not is_language_tag(code):
-            raise forms.ValidationError("Enter a well-formed BCP 47 language tag (such as en, fr, pt-BR).")
-        return normalize_language_tag(code)
-
-    def clean_caption_html(self) -> str:
-        return sanitize_caption_html(self.cleaned_data.get("caption_html") or "")
+    def clean_items(self, items):
+        services.clean_locales(items)
 
 
 class LocaleInline(admin.StackedInline):
     model = AssetImageLocale
-    form = LocaleInlineForm
+    formset = LocaleFormSet
+    fields = ["locale", "credit", "caption_html"]
     extra = 1
 
 
@@ -135,20 +133,17 @@ def upload_one(upload, *, locale: str, credit: str) -> tuple[str, AssetImage | N
     """Store one file and create its image: ("created" | "duplicate" | error text, image)."""
     if upload.size > settings.BACKOFFICE_UPLOAD_MAX_BYTES:
         return f"larger than {settings.BACKOFFICE_UPLOAD_MAX_BYTES} bytes", None
+    name = (upload.name.rsplit(".", 1)[0] or upload.name)[:255]
+    locales = [{"locale": locale, "credit": credit}] if locale else []
     try:
-        stored, _created = services.stored_file_upload(file=upload)
-        live = AssetImage.objects.filter(file=stored).first()
-        if live is not None:
-            return "duplicate", live
-        name = (upload.name.rsplit(".", 1)[0] or upload.name)[:255]
-        locales = [{"locale": locale, "credit": credit}] if locale else []
-        return "created", services.image_create(file_key=stored.key, name=name, locales=locales)
+        image, created = services.image_create_from_upload(file=upload, name=name, locales=locales)
     except DomainError as exc:
         return " ".join(exc.messages()), None
+    return ("created" if created else "duplicate"), image
 
 
 @admin.register(AssetImage)
-class AssetImageAdmin(HistoryAdminMixin, admin.ModelAdmin):
+class AssetImageAdmin(ServiceSaveAdminMixin, SoftDeleteAdminMixin, HistoryAdminMixin, admin.ModelAdmin):
     form = AssetImageForm
     inlines = [LocaleInline]
     list_display = ["thumb", "name", "gravity", "file_key", "locales_list", "inserted_at", "is_live"]
@@ -157,7 +152,6 @@ class AssetImageAdmin(HistoryAdminMixin, admin.ModelAdmin):
     search_fields = ["name", "file__key", "file__sha256"]
     readonly_fields = ["preview", "file_info", "inserted_at", "updated_at", "deleted_at"]
     fields = ["preview", "upload", "name", "gravity", "file_info", "inserted_at", "updated_at", "deleted_at"]
-    actions = ["soft_delete", "restore"]
     list_per_page = 50
     change_list_template = "admin/assets/assetimage/change_list.html"
 
@@ -201,16 +195,7 @@ class AssetImageAdmin(HistoryAdminMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/assets/assetimage/upload_many.html", context)
 
     def get_queryset(self, request):
-        # all_objects on purpose: editors find deleted images (filter) to restore them.
-        return AssetImage.all_objects.select_related("file").prefetch_related("locales")
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)  # erasing is the purge command's job
-        return actions
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+        return super().get_queryset(request).select_related("file").prefetch_related("locales")
 
     @admin.display(description="image")
     def thumb(self, obj):
@@ -240,37 +225,23 @@ class AssetImageAdmin(HistoryAdminMixin, admin.ModelAdmin):
     def is_live(self, obj):
         return obj.deleted_at is None
 
-    def save_model(self, request, obj, form, change):
+    def save_related(self, request, form, formsets, change):
+        formset = next(fs for fs in formsets if isinstance(fs, LocaleFormSet))
+        locales = [item for _form, item in formset.items()]
+        fields = {"name": form.cleaned_data["name"], "gravity": form.cleaned_data["gravity"], "locales": locales}
         stored = form.cleaned_data.get("stored_file")
-        if not change:
-            image = services.image_create(file_key=stored.key, name=obj.name, gravity=obj.gravity, locales=[])
-            obj.pk, obj.file, obj._state.adding = image.pk, image.file, False
-            obj.inserted_at, obj.updated_at = image.inserted_at, image.updated_at
-            return
-        if stored is not None:
-            obj.file = stored
-        obj.save()
+        if change:
+            saved = services.image_update(image=form.instance, stored_file=stored, **fields)
+        else:
+            saved = services.image_create(file_key=stored.key, **fields)
+        adopt(form.instance, saved)
+        formset.saved()
 
-    @admin.action(description="Soft delete the selected images")
-    def soft_delete(self, request, queryset):
-        done = 0
-        for image in queryset.filter(deleted_at__isnull=True):
-            services.image_soft_delete(image=image)
-            done += 1
-        self.message_user(request, f"Soft-deleted {done} image(s).", messages.SUCCESS)
+    def soft_delete_one(self, obj: AssetImage) -> None:
+        services.image_soft_delete(image=obj)
 
-    @admin.action(description="Restore the selected images")
-    def restore(self, request, queryset):
-        done = 0
-        for image in queryset.filter(deleted_at__isnull=False):
-            try:
-                services.image_restore(image=image)
-                done += 1
-            except DomainError as exc:
-                self.message_user(
-                    request, f"“{image.name}” was not restored: {' '.join(exc.messages())}", messages.ERROR
-                )
-        self.message_user(request, f"Restored {done} image(s).", messages.SUCCESS)
+    def restore_one(self, obj: AssetImage) -> None:
+        services.image_restore(image=obj)
 
 
 @admin.register(StoredFile)

@@ -7,7 +7,7 @@ from assets.models import AssetImage, AssetImageLocale, Gravity, StoredFile
 from assets.selectors import image_queryset
 from assets.storage import hash_file, inspect_image, storage_key
 from core import services as core_services
-from core.exceptions import BadRequest, Conflict
+from core.exceptions import BadRequest, Conflict, EntityNotFound
 from core.sanitize import sanitize_caption_html
 from core.validators import is_language_tag, normalize_language_tag
 
@@ -66,7 +66,8 @@ def stored_file_upload(*, file) -> tuple[StoredFile, bool]:
 CREDIT_MAX_LENGTH = AssetImageLocale._meta.get_field("credit").max_length
 
 
-def _clean_locales(locales) -> list[dict]:
+def clean_locales(locales) -> list[dict]:
+    """The locale entries checked and cleaned (normalized tag, sanitized caption); BadRequest per item."""
     cleaned, seen, errors = [], set(), {}
     for index, item in enumerate(locales or []):
         code = item.get("locale", "")
@@ -120,7 +121,7 @@ def image_create(
         raise BadRequest({"name": ["Give a name of 1 to 255 characters."]})
     if gravity not in Gravity.values:
         raise BadRequest({"gravity": [f"Choose one of: {', '.join(Gravity.values)}."]})
-    cleaned = _clean_locales(locales)
+    cleaned = clean_locales(locales)
     if AssetImage.objects.filter(file=stored).exists():
         raise _live_conflict(stored)
     try:
@@ -132,6 +133,73 @@ def image_create(
     for item in cleaned:  # one by one (few rows): the audit trail records each through signals
         AssetImageLocale.objects.create(image=image, **item)
     return image_queryset(include_deleted=True).get(pk=image.pk)
+
+
+def image_create_from_upload(
+    *, file, name: str, gravity: str = Gravity.CENTER, locales: list[dict] | None = None
+) -> tuple[AssetImage, bool]:
+    """Store an uploaded file and describe it: (image, created).
+
+    A file some live image already uses is not stored again: that image is
+    returned with created=False (the admin's upload and `import_images` call
+    this, so both judge a duplicate the same way).
+    """
+    if not getattr(file, "sha256", None) or getattr(file, "size", None) is None:
+        file.sha256, file.size = hash_file(file)
+    live = AssetImage.objects.filter(file__sha256=file.sha256).select_related("file").first()
+    if live is not None:
+        return live, False
+    stored, _created = stored_file_upload(file=file)
+    return image_create(file_key=stored.key, name=name, gravity=gravity, locales=locales), True
+
+
+@transaction.atomic
+def image_update(
+    *,
+    image: AssetImage,
+    name: str | None = None,
+    gravity: str | None = None,
+    stored_file: StoredFile | None = None,
+    locales: list[dict] | None = None,
+) -> AssetImage:
+    """Change what is given; `locales`, when given, is the new full set (by locale tag).
+
+    A new file that another live image uses is a 409, as on create.
+    """
+    locked = AssetImage.objects.select_for_update().filter(pk=image.pk).first()
+    if locked is None:
+        raise EntityNotFound()
+    if name is not None:
+        name = name.strip()
+        if not name or len(name) > 255:
+            raise BadRequest({"name": ["Give a name of 1 to 255 characters."]})
+        locked.name = name
+    if gravity is not None:
+        if gravity not in Gravity.values:
+            raise BadRequest({"gravity": [f"Choose one of: {', '.join(Gravity.values)}."]})
+        locked.gravity = gravity
+    cleaned = clean_locales(locales) if locales is not None else None
+    if stored_file is not None and stored_file.pk != locked.file_id:
+        if AssetImage.objects.filter(file=stored_file).exclude(pk=locked.pk).exists():
+            raise _live_conflict(stored_file)
+        locked.file = stored_file
+    try:
+        with transaction.atomic():
+            locked.save()
+    except IntegrityError:
+        raise _live_conflict(locked.file) from None
+    if cleaned is not None:
+        wanted = {item["locale"]: item for item in cleaned}
+        for row in locked.locales.all():  # one by one: the audit trail records each through signals
+            item = wanted.pop(row.locale, None)
+            if item is None:
+                row.delete()
+            elif (row.credit, row.caption_html) != (item["credit"], item["caption_html"]):
+                row.credit, row.caption_html = item["credit"], item["caption_html"]
+                row.save(update_fields=["credit", "caption_html"])
+        for item in wanted.values():
+            AssetImageLocale.objects.create(image=locked, **item)
+    return image_queryset(include_deleted=True).get(pk=locked.pk)
 
 
 def image_soft_delete(*, image: AssetImage) -> AssetImage:

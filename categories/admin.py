@@ -10,16 +10,22 @@ the services; erasing for good is the `purge_deleted` command's job.
 import base64
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Exists, OuterRef, Prefetch
-from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 
 from categories import services
 from categories.models import Category, CategoryLocale
 from categories.selectors import locale_queryset
-from core.admin_audit import HistoryAdminMixin
-from core.exceptions import BadRequest, DomainError
+from core.admin import (
+    DeletedFilter,
+    HistoryAdminMixin,
+    ServiceItemsFormSet,
+    ServiceSaveAdminMixin,
+    SoftDeleteAdminMixin,
+    adopt,
+)
+from core.exceptions import BadRequest
 
 
 class CategoryAdminForm(forms.ModelForm):
@@ -36,34 +42,12 @@ class CategoryAdminForm(forms.ModelForm):
             raise forms.ValidationError(exc.messages(fields=False)) from None
 
 
-class CategoryLocaleFormSet(forms.BaseInlineFormSet):
-    def locale_items(self) -> list[dict]:
-        """The inline as the service's full set of locales: kept rows with their id, new rows without."""
-        items = []
-        for form in self.forms:
-            if not hasattr(form, "cleaned_data") or not form.cleaned_data or self._should_delete_form(form):
-                continue
-            item = {"locale": form.cleaned_data.get("locale"), "name": form.cleaned_data.get("name")}
-            if form.instance.pk is not None and not form.instance._state.adding:
-                item["id"] = form.instance.pk
-            items.append((form, item))
-        return items
+class CategoryLocaleFormSet(ServiceItemsFormSet):
+    item_fields = ("locale", "name")
+    with_ids = True
 
-    def clean(self):
-        super().clean()
-        if any(self.errors):
-            return
-        pairs = self.locale_items()
-        try:
-            services.clean_locales([item for _form, item in pairs], with_ids=True)
-        except BadRequest as exc:
-            per_item = exc.details.get("locales", [])
-            if per_item and all(isinstance(entry, dict) for entry in per_item):
-                for (form, _item), entry in zip(pairs, per_item, strict=False):
-                    for field, field_messages in entry.items():
-                        form.add_error(field if field in form.fields else None, field_messages)
-            else:
-                raise forms.ValidationError(exc.messages(fields=False)) from None
+    def clean_items(self, items):
+        services.clean_locales(items, with_ids=True)
 
 
 class CategoryLocaleInline(admin.TabularInline):
@@ -79,36 +63,20 @@ class CategoryLocaleInline(admin.TabularInline):
         return super().get_queryset(request).alive()
 
 
-class StatusFilter(admin.SimpleListFilter):
-    title = "status"
-    parameter_name = "status"
-
-    def lookups(self, request, model_admin):
-        return [("live", "Live"), ("deleted", "Deleted")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "live":
-            return queryset.alive()
-        if self.value() == "deleted":
-            return queryset.deleted()
-        return queryset
-
-
 @admin.register(Category)
-class CategoryAdmin(HistoryAdminMixin, admin.ModelAdmin):
+class CategoryAdmin(ServiceSaveAdminMixin, SoftDeleteAdminMixin, HistoryAdminMixin, admin.ModelAdmin):
     form = CategoryAdminForm
     inlines = [CategoryLocaleInline]
     list_display = ["names", "icon_preview", "is_archived", "inserted_at", "updated_at", "deleted_at"]
-    list_filter = ["is_archived", StatusFilter]
+    list_filter = ["is_archived", DeletedFilter]
+    deleted_filter_default = "all"
     search_fields = ["locales__name"]
     readonly_fields = ["icon_preview", "inserted_at", "updated_at", "deleted_at"]
     fields = ["svg_icon", "icon_preview", "is_archived", "inserted_at", "updated_at", "deleted_at"]
-    actions = ["soft_delete_selected", "restore_selected"]
     list_per_page = 50
 
     def get_queryset(self, request):
-        # all_objects on purpose: editors find deleted categories here to restore them.
-        return Category.all_objects.prefetch_related(Prefetch("locales", queryset=locale_queryset()))
+        return super().get_queryset(request).prefetch_related(Prefetch("locales", queryset=locale_queryset()))
 
     def get_search_results(self, request, queryset, search_term):
         # Live locale names only, as the API's `search`, with a subquery (no duplicate rows).
@@ -117,14 +85,6 @@ class CategoryAdmin(HistoryAdminMixin, admin.ModelAdmin):
             return queryset, False
         live = CategoryLocale.objects.alive().filter(category=OuterRef("pk"), name__icontains=term)
         return queryset.filter(Exists(live)), False
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         # A deleted category is shown read-only: restore it first, as in the API (404 on PATCH).
@@ -148,59 +108,19 @@ class CategoryAdmin(HistoryAdminMixin, admin.ModelAdmin):
             encoded,
         )
 
-    def save_model(self, request, obj, form, change):
-        # Written in save_related, with the locales of the inline, in one service call.
-        pass
-
     def save_related(self, request, form, formsets, change):
         formset = next(fs for fs in formsets if isinstance(fs, CategoryLocaleFormSet))
-        locales = [item for _form, item in formset.locale_items()]
+        locales = [item for _form, item in formset.items()]
         fields = {"svg_icon": form.cleaned_data.get("svg_icon"), "is_archived": form.cleaned_data["is_archived"]}
         if change:
             saved = services.category_update(category=form.instance, locales=locales, **fields)
         else:
             saved = services.category_create(locales=locales, **fields)
-        # The admin logs and redirects with the form's instance: make it the saved row.
-        for field in ("id", "svg_icon", "is_archived", "inserted_at", "updated_at", "deleted_at"):
-            setattr(form.instance, field, getattr(saved, field))
-        form.instance._state.adding = False
-        for each in formsets:
-            # What the admin's change message reads; the service did the saving.
-            each.new_objects, each.changed_objects, each.deleted_objects = [], [], []
+        adopt(form.instance, saved)
+        formset.saved()
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except DomainError as exc:
-            # The forms checked the input already; this is a concurrent change (409) or
-            # a rule the forms do not see. The admin's transaction has been rolled back.
-            self.message_user(
-                request,
-                f"Not saved: {'; '.join(dict.fromkeys([exc.error, *exc.messages(fields=False)]))}",
-                messages.ERROR,
-            )
-            return HttpResponseRedirect(request.get_full_path())
+    def soft_delete_one(self, obj: Category) -> None:
+        services.category_soft_delete(category=obj)
 
-    @admin.action(description="Soft delete the selected categories")
-    def soft_delete_selected(self, request, queryset):
-        done = 0
-        for category in queryset.filter(deleted_at__isnull=True):
-            try:
-                services.category_soft_delete(category=category)
-                done += 1
-            except DomainError:
-                pass  # deleted meanwhile by someone else: nothing left to do
-        self.message_user(request, f"Soft-deleted {done} categor{'y' if done == 1 else 'ies'}.", messages.SUCCESS)
-
-    @admin.action(description="Restore the selected categories")
-    def restore_selected(self, request, queryset):
-        done, failed = 0, 0
-        for category in queryset.filter(deleted_at__isnull=False):
-            try:
-                services.category_restore(category=category)
-                done += 1
-            except DomainError:
-                failed += 1
-        self.message_user(request, f"Restored {done} categor{'y' if done == 1 else 'ies'}.", messages.SUCCESS)
-        if failed:
-            self.message_user(request, f"{failed} could not be restored (conflict).", messages.ERROR)
+    def restore_one(self, obj: Category) -> None:
+        services.category_restore(category=obj)

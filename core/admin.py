@@ -1,17 +1,194 @@
-"""API keys in the admin: created with the key shown once, roles, expiry, revoke."""
+"""Core's admin: API keys, the audit trail, and the pieces every app's admin shares.
 
+Every admin saves through the services, as the API and the commands do:
+`SoftDeleteAdminMixin` gives a soft-deletable model its list (every row, a
+live/deleted filter), its actions (soft delete, restore: the app's services)
+and no hard delete; `adopt` makes the admin's form instance the saved row.
+"""
+
+from auditlog.mixins import AuditlogHistoryAdminMixin
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import model_ngettext
+from django.http import HttpResponseRedirect
 from rest_framework_api_key.models import APIKey as LibraryAPIKey
 
-from core.admin_audit import HistoryAdminMixin
-from core.auth import forget_cached_key
-from core.models import ROLE_CHOICES, APIKey
-from core.services import api_key_revoke
+from core.exceptions import BadRequest, DomainError
+from core.models import ROLE_CHOICES, APIKey, AuditLogEntry
+from core.services import api_key_create, api_key_revoke, api_key_update
 
-# The library registers its own model (without roles), which is not used here.
-if admin.site.is_registered(LibraryAPIKey):
-    admin.site.unregister(LibraryAPIKey)
+# The libraries register their own admins: the library's key model (without roles) is
+# not used here, and the audit entry's admin is ours (actor label and event shown).
+for library_model in (LibraryAPIKey, AuditLogEntry):
+    if admin.site.is_registered(library_model):
+        admin.site.unregister(library_model)
+
+
+def adopt(instance, saved) -> None:
+    """Make the admin's form instance the row a service saved (the admin logs and redirects with it)."""
+    for field in saved._meta.concrete_fields:
+        setattr(instance, field.attname, getattr(saved, field.attname))
+    instance._state.adding = False
+
+
+class HistoryAdminMixin(AuditlogHistoryAdminMixin):
+    """The admin's "History" button shows the audit trail of the entity (API, admin and commands)."""
+
+    auditlog_history_per_page = 50
+
+    def history_view(self, request, object_id, extra_context=None):
+        return self.auditlog_history_view(request, object_id, extra_context)
+
+
+class DeletedFilter(admin.SimpleListFilter):
+    """Live / deleted / all, for admins whose queryset is `all_objects`.
+
+    The default is the admin's `deleted_filter_default` ("live" unless it says otherwise).
+    """
+
+    title = "status"
+    parameter_name = "status"
+
+    def __init__(self, request, params, model, model_admin):
+        self.default = getattr(model_admin, "deleted_filter_default", "live")
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request, model_admin):
+        return [("live", "Live"), ("deleted", "Deleted"), ("all", "All")]
+
+    def choices(self, changelist):
+        value = self.value() or self.default
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": value == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or self.default
+        if value == "live":
+            return queryset.alive()
+        if value == "deleted":
+            return queryset.deleted()
+        return queryset
+
+
+class ServiceItemsFormSet(forms.BaseInlineFormSet):
+    """An inline whose rows the parent's service saves as one full set (`items()`).
+
+    The rows are checked with the service's own cleaner (`clean_items`), so that
+    its per-item errors show on the rows they are about.
+    """
+
+    item_fields: tuple[str, ...] = ()
+    with_ids = False  # whether kept rows carry their id (the service matches rows by id)
+
+    def clean_items(self, items: list[dict]) -> None:
+        raise NotImplementedError
+
+    def items(self) -> list[tuple[forms.Form, dict]]:
+        """(form, item) for each row kept: new rows without an id, kept rows with it when `with_ids`."""
+        items = []
+        for form in self.forms:
+            if not getattr(form, "cleaned_data", None) or self._should_delete_form(form):
+                continue
+            item = {name: form.cleaned_data.get(name) for name in self.item_fields}
+            if self.with_ids and form.instance.pk is not None and not form.instance._state.adding:
+                item["id"] = form.instance.pk
+            items.append((form, item))
+        return items
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        pairs = self.items()
+        try:
+            self.clean_items([item for _form, item in pairs])
+        except BadRequest as exc:
+            per_item = (exc.details or {}).get("locales", [])
+            if per_item and all(isinstance(entry, dict) for entry in per_item):
+                for (form, _item), entry in zip(pairs, per_item, strict=False):
+                    for field, field_messages in entry.items():
+                        form.add_error(field if field in form.fields else None, field_messages)
+            else:
+                raise forms.ValidationError(exc.messages(fields=False)) from None
+
+    def saved(self) -> None:
+        """Tell the admin's change message that the service did the saving (no row saved here)."""
+        self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
+
+
+class ServiceSaveAdminMixin:
+    """An admin whose `save_related` saves the form and its inline in one service call.
+
+    A domain error there (a concurrent change, a rule the forms do not see) is
+    shown as a message; the admin's transaction has been rolled back.
+    """
+
+    def save_model(self, request, obj, form, change):
+        pass  # written in save_related, with the rows of the inline
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:
+            text = "; ".join(dict.fromkeys([exc.error, *exc.messages(fields=False)]))
+            self.message_user(request, f"Not saved: {text}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class SoftDeleteAdminMixin:
+    """The admin of a soft-deletable model; the app names its services in `soft_delete_one` / `restore_one`.
+
+    Erasing for good is the `purge_deleted` command's job, so there is no delete here.
+    """
+
+    actions = ["soft_delete_selected", "restore_selected"]
+    deleted_filter_default = "live"
+
+    def soft_delete_one(self, obj) -> None:
+        raise NotImplementedError
+
+    def restore_one(self, obj) -> None:
+        raise NotImplementedError
+
+    def get_queryset(self, request):
+        # all_objects on purpose: editors find deleted rows (status filter) to restore them.
+        queryset = self.model.all_objects.all()
+        ordering = self.get_ordering(request)
+        return queryset.order_by(*ordering) if ordering else queryset
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Soft delete the selected %(verbose_name_plural)s")
+    def soft_delete_selected(self, request, queryset):
+        done = 0
+        for obj in queryset.alive():
+            try:
+                self.soft_delete_one(obj)
+                done += 1
+            except DomainError:
+                pass  # deleted meanwhile by someone else: nothing left to do
+        self.message_user(request, f"Soft-deleted {done} {model_ngettext(self.opts, done)}.", messages.SUCCESS)
+
+    @admin.action(description="Restore the selected %(verbose_name_plural)s")
+    def restore_selected(self, request, queryset):
+        done = 0
+        for obj in queryset.deleted():
+            try:
+                self.restore_one(obj)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"“{obj}” was not restored: {' '.join(exc.messages())}", messages.ERROR)
+        self.message_user(request, f"Restored {done} {model_ngettext(self.opts, done)}.", messages.SUCCESS)
 
 
 class APIKeyForm(forms.ModelForm):
@@ -24,6 +201,8 @@ class APIKeyForm(forms.ModelForm):
 
 @admin.register(APIKey)
 class APIKeyAdmin(HistoryAdminMixin, admin.ModelAdmin):
+    """Keys are created (the key shown once) and edited through the same services as `create_api_key`."""
+
     form = APIKeyForm
     list_display = ["prefix", "name", "roles_display", "created", "expiry_date", "last_used_at", "revoked"]
     list_filter = ["revoked", "created"]
@@ -42,20 +221,48 @@ class APIKeyAdmin(HistoryAdminMixin, admin.ModelAdmin):
         return fields
 
     def save_model(self, request, obj, form, change):
+        # The form has put its values on obj (read-only fields keep the row's).
+        fields = {"name": obj.name, "roles": obj.roles, "expiry_date": obj.expiry_date}
+        if change:
+            saved = api_key_update(api_key=obj, revoked=obj.revoked, **fields)
+        else:
+            saved, key = api_key_create(**fields)
+            if obj.revoked:
+                saved = api_key_revoke(api_key=saved)
+        adopt(obj, saved)
         if not change:
-            key = APIKey.objects.assign_key(obj)
-            obj.save()
             self.message_user(
                 request,
                 f"The API key for {obj.name} is: {key} — store it now, it will not be shown again.",
                 messages.WARNING,
             )
-        else:
-            obj.save()
-            forget_cached_key(obj.prefix)
 
     @admin.action(description="Revoke the selected API keys")
     def revoke_keys(self, request, queryset):
         for api_key in queryset:
             api_key_revoke(api_key=api_key)
         self.message_user(request, f"Revoked {queryset.count()} key(s).", messages.SUCCESS)
+
+
+@admin.register(AuditLogEntry)
+class AuditLogEntryAdmin(admin.ModelAdmin):
+    """Nobody edits the trail: no add, change or delete, from any admin user."""
+
+    list_display = ["timestamp", "event", "content_type", "object_repr", "object_pk", "actor_label", "changed"]
+    list_filter = ["event", "content_type"]
+    search_fields = ["object_pk", "object_repr", "actor_label"]
+    date_hierarchy = "timestamp"
+    list_select_related = ["content_type"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="changed fields")
+    def changed(self, obj) -> str:
+        return ", ".join(sorted((obj.changes or {}).keys()))

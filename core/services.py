@@ -1,6 +1,6 @@
 """Writes shared by every app: soft delete, restore, API keys."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -61,15 +61,44 @@ def validate_roles(roles) -> list[str]:
 
 
 @transaction.atomic
-def api_key_create(*, name: str, roles, expires_in_days: int | None = None) -> tuple[APIKey, str]:
-    """Create a key; returns the row and the secret, which is never stored nor shown again."""
+def _clean_key_name(name) -> str:
     name = (name or "").strip()
     if not name or len(name) > 50:
         raise BadRequest({"name": ["Give a name of 1 to 50 characters."]})
+    return name
+
+
+@transaction.atomic
+def api_key_create(
+    *, name: str, roles, expires_in_days: int | None = None, expiry_date: datetime | None = None
+) -> tuple[APIKey, str]:
+    """Create a key; returns the row and the secret, which is never stored nor shown again.
+
+    The expiry is given in days (the command) or as a date (the admin), not both.
+    """
+    name = _clean_key_name(name)
     if expires_in_days is not None and expires_in_days < 1:
         raise BadRequest({"expires_in_days": ["Give a whole number of days, at least 1."]})
-    expiry = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
-    return APIKey.objects.create_key(name=name, roles=validate_roles(roles), expiry_date=expiry)
+    if expires_in_days is not None and expiry_date is not None:
+        raise BadRequest({"expires_in_days": ["Give the days or the expiry date, not both."]})
+    if expires_in_days:
+        expiry_date = timezone.now() + timedelta(days=expires_in_days)
+    return APIKey.objects.create_key(name=name, roles=validate_roles(roles), expiry_date=expiry_date)
+
+
+@transaction.atomic
+def api_key_update(*, api_key: APIKey, name: str, roles, expiry_date: datetime | None, revoked: bool = False) -> APIKey:
+    """Change a key's name, roles and expiry, or revoke it; applies at once (cache dropped).
+
+    A revoked key stays revoked (the library's rule): revoke is one way.
+    """
+    api_key.name = _clean_key_name(name)
+    api_key.roles = validate_roles(roles)
+    api_key.expiry_date = expiry_date
+    api_key.revoked = api_key.revoked or revoked
+    api_key.save(update_fields=["name", "roles", "expiry_date", "revoked"])
+    forget_cached_key(api_key.prefix)
+    return api_key
 
 
 @transaction.atomic

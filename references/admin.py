@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 
-from core.admin_audit import HistoryAdminMixin
+from core.admin import HistoryAdminMixin
 from core.exceptions import DomainError
 from core.validators import validate_urn
 from references import services

@@ -94,10 +94,10 @@ def test_change_page_renders_with_preview(admin_client, image):
 
 def test_soft_delete_and_restore_actions(admin_client, image):
     url = reverse("admin:assets_assetimage_changelist")
-    admin_client.post(url, {"action": "soft_delete", "_selected_action": [str(image.pk)]})
+    admin_client.post(url, {"action": "soft_delete_selected", "_selected_action": [str(image.pk)]})
     image.refresh_from_db()
     assert image.deleted_at is not None
-    admin_client.post(url + "?status=all", {"action": "restore", "_selected_action": [str(image.pk)]})
+    admin_client.post(url + "?status=all", {"action": "restore_selected", "_selected_action": [str(image.pk)]})
     image.refresh_from_db()
     assert image.deleted_at is None
 
@@ -107,7 +107,7 @@ def test_restore_action_reports_a_conflict(admin_client, image):
     other = image_create(file_key=image.file.key, name="Took the file")
     response = admin_client.post(
         reverse("admin:assets_assetimage_changelist") + "?status=all",
-        {"action": "restore", "_selected_action": [str(image.pk)]},
+        {"action": "restore_selected", "_selected_action": [str(image.pk)]},
         follow=True,
     )
     assert "was not restored" in response.content.decode()

@@ -10,7 +10,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from assets.management.commands import import_images as import_module
+from assets import services as asset_services
 from assets.models import AssetImage, StoredFile
 from tests.utils import image_bytes
 
@@ -65,7 +65,7 @@ class TestImportImages:
 
     def test_interrupted_run_resumes(self, folder, monkeypatch):
         (folder / "broken.gif").unlink()
-        real = import_module.image_create
+        real = asset_services.image_create
         calls = {"n": 0}
 
         def interrupt_on_second(**kwargs):
@@ -74,13 +74,13 @@ class TestImportImages:
                 raise KeyboardInterrupt  # after the upload of the 2nd file, before its image
             return real(**kwargs)
 
-        monkeypatch.setattr(import_module, "image_create", interrupt_on_second)
+        monkeypatch.setattr(asset_services, "image_create", interrupt_on_second)
         with pytest.raises(SystemExit) as excinfo:
             run("import_images", str(folder))
         assert excinfo.value.code == 130
         assert AssetImage.objects.count() == 1
         assert StoredFile.objects.count() == 2  # the second file was stored, its image not yet created
-        monkeypatch.setattr(import_module, "image_create", real)
+        monkeypatch.setattr(asset_services, "image_create", real)
         text = run("import_images", str(folder))
         assert "created: 1, already present: 2, failed: 0" in text
         assert AssetImage.objects.count() == 2

@@ -225,3 +225,62 @@ class TestSoftDeleteAndRestore:
         services.image_restore(image=a)
         b.refresh_from_db()
         assert b.deleted_at is not None
+
+
+class TestImageCreateFromUpload:
+    def test_stores_the_file_and_creates_its_image(self):
+        image, created = services.image_create_from_upload(
+            file=ContentFile(image_bytes(), name="a.png"), name="a", locales=[{"locale": "EN", "credit": "me"}]
+        )
+        assert created
+        assert (image.name, image.file.sha256) == ("a", hashlib.sha256(image_bytes()).hexdigest())
+        assert [(loc.locale, loc.credit) for loc in image.locales.all()] == [("en", "me")]
+
+    def test_a_file_a_live_image_uses_returns_that_image(self):
+        first, _ = services.image_create_from_upload(file=ContentFile(image_bytes(), name="a.png"), name="a")
+        again, created = services.image_create_from_upload(file=ContentFile(image_bytes(), name="b.png"), name="b")
+        assert (again.pk, created) == (first.pk, False)
+        assert AssetImage.all_objects.count() == 1
+
+    def test_a_bad_locale_creates_nothing(self):
+        with pytest.raises(BadRequest):
+            services.image_create_from_upload(
+                file=ContentFile(image_bytes(), name="a.png"), name="a", locales=[{"locale": "not a tag"}]
+            )
+        assert AssetImage.all_objects.count() == 0
+
+
+class TestImageUpdate:
+    def test_changes_the_fields_given_and_sets_the_locales(self):
+        image = services.image_create(
+            file_key=stored_file().key, name="old", locales=[{"locale": "en", "credit": "a"}, {"locale": "fr"}]
+        )
+        updated = services.image_update(
+            image=image,
+            name=" new ",
+            gravity="north",
+            locales=[{"locale": "en", "credit": "b", "caption_html": "<script>x</script><b>ok</b>"}, {"locale": "de"}],
+        )
+        assert (updated.name, updated.gravity) == ("new", "north")
+        rows = {loc.locale: (loc.credit, loc.caption_html) for loc in updated.locales.all()}
+        assert rows == {"en": ("b", "<b>ok</b>"), "de": ("", "")}
+
+    def test_leaves_what_is_not_given(self):
+        image = services.image_create(file_key=stored_file().key, name="keep", locales=[{"locale": "en"}])
+        updated = services.image_update(image=image, gravity="south")
+        assert (updated.name, [loc.locale for loc in updated.locales.all()]) == ("keep", ["en"])
+
+    def test_bad_input_changes_nothing(self):
+        image = services.image_create(file_key=stored_file().key, name="keep")
+        with pytest.raises(BadRequest) as info:
+            services.image_update(image=image, name="", gravity="nowhere")
+        assert "name" in info.value.details
+        image.refresh_from_db()
+        assert image.name == "keep"
+
+    def test_a_file_another_live_image_uses_is_a_conflict(self):
+        taken = AssetImageFactory()
+        image = services.image_create(file_key=stored_file().key, name="mine")
+        with pytest.raises(Conflict) as info:
+            services.image_update(image=image, stored_file=taken.file)
+        assert info.value.details["existing_id"] == str(taken.pk)

@@ -74,7 +74,7 @@ class TestThroughTheAdmin:
         image = image_create(file_key=stored.key, name="To delete")
         admin_client.post(
             reverse("admin:assets_assetimage_changelist"),
-            {"action": "soft_delete", "_selected_action": [str(image.pk)]},
+            {"action": "soft_delete_selected", "_selected_action": [str(image.pk)]},
         )
         entry = entries_for(image).get(event="soft delete")
         assert entry.actor_label == f"user {admin_user.username}"

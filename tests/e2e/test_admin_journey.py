@@ -75,17 +75,17 @@ def test_editor_uploads_captions_deletes_and_restores_images(page, screenshot_di
     # Soft delete one, find it with the deleted filter, restore it.
     market = AssetImage.objects.get(name="market")
     page.check(f"input[name=_selected_action][value='{market.pk}']")
-    page.select_option("select[name=action]", "soft_delete")
+    page.select_option("select[name=action]", "soft_delete_selected")
     page.click("button[name=index]")
-    page.wait_for_selector("text=Soft-deleted 1 image(s).")
+    page.wait_for_selector("text=Soft-deleted 1 asset image.")
     assert page.locator("text=market").count() == 0
     page.click("#changelist-filter >> text=Deleted")
     page.wait_for_selector(f"input[name=_selected_action][value='{market.pk}']")
     page.screenshot(path=screenshot_dir / "05-deleted-filter.png", full_page=True)
     page.check(f"input[name=_selected_action][value='{market.pk}']")
-    page.select_option("select[name=action]", "restore")
+    page.select_option("select[name=action]", "restore_selected")
     page.click("button[name=index]")
-    page.wait_for_selector("text=Restored 1 image(s).")
+    page.wait_for_selector("text=Restored 1 asset image.")
     market.refresh_from_db()
     assert market.deleted_at is None
 

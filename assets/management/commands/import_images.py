@@ -13,9 +13,7 @@ from django.core.files import File
 from django.core.management.base import CommandError
 from tqdm import tqdm
 
-from assets.models import AssetImage, StoredFile
-from assets.services import image_create, stored_file_upload
-from assets.storage import hash_file
+from assets.services import image_create_from_upload
 from core.exceptions import DomainError
 from core.management.base import AuditedCommand
 from core.validators import is_language_tag
@@ -47,16 +45,12 @@ def reason(exc: Exception) -> str:
 
 def import_one(path: Path, *, locale: str | None, credit: str) -> bool:
     """Import one file; True when an image was created, False when it was already there."""
-    with path.open("rb") as handle:
-        upload = File(handle, name=path.name)
-        upload.sha256, upload.size = hash_file(upload)
-        known = StoredFile.objects.filter(sha256=upload.sha256).first()
-        if known is not None and AssetImage.objects.filter(file=known).exists():
-            return False
-        stored, _ = stored_file_upload(file=upload)
     locales = [{"locale": locale, "credit": credit}] if locale else []
-    image_create(file_key=stored.key, name=path.stem[:255] or path.name[:255], locales=locales)
-    return True
+    with path.open("rb") as handle:
+        _image, created = image_create_from_upload(
+            file=File(handle, name=path.name), name=path.stem[:255] or path.name[:255], locales=locales
+        )
+    return created
 
 
 class Command(AuditedCommand):
