@@ -12,9 +12,7 @@ _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
 def image_queryset(*, include_deleted: bool = False):
-    # all_objects on purpose when the caller asked for soft-deleted images too.
-    manager = AssetImage.all_objects if include_deleted else AssetImage.objects
-    return manager.select_related("file").prefetch_related("locales")
+    return AssetImage.visible(include_deleted=include_deleted).select_related("file").prefetch_related("locales")
 
 
 def image_get(*, image_id, include_deleted: bool = False) -> AssetImage:

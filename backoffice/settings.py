@@ -183,15 +183,15 @@ BACKOFFICE_API_KEY_CACHE_SECONDS = env_int("API_KEY_CACHE_SECONDS", 5)
 BACKOFFICE_API_KEY_LAST_USED_INTERVAL = 60
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["core.auth.APIKeyAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["core.auth.HasRole"],
-    "DEFAULT_RENDERER_CLASSES": ["core.envelope.EnvelopeJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["core.parsers.StrictJSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["core.api.auth.APIKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.api.auth.HasRole"],
+    "DEFAULT_RENDERER_CLASSES": ["core.api.envelope.EnvelopeJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.StrictJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "core.schema.BackofficeAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.BackofficeAutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
-    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.APIKeyRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.throttling.APIKeyRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api_key": os.environ.get("API_RATE_LIMIT", "6000/min")},
 }
 

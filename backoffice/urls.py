@@ -7,7 +7,7 @@ from django.views.static import serve
 from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiJsonRenderer2
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
-from core import views as core_views
+from core.api import views as core_views
 
 API_BASE = "api/core/v2/"
 

@@ -135,8 +135,8 @@ class Page:
         from categories import selectors
         from categories.api.filters import CategoryFilter
         from categories.api.serializers import CategoryOutputSerializer
-        from core.filters import apply_filters
-        from core.pagination import KeysetPagination
+        from core.api.filters import apply_filters
+        from core.api.pagination import KeysetPagination
 
         params = {"limit": str(self.limit), **({"after": after} if after else {})}
         request = Request(self.factory.get("/api/core/v2/categories", params))
@@ -153,7 +153,7 @@ class Page:
 def cursor_at(depth: int, view) -> str:
     """A signed cursor naming the live row at `depth` in list order (setup only: one OFFSET query)."""
     from categories.models import Category
-    from core.pagination import KeysetPagination
+    from core.api.pagination import KeysetPagination
 
     row = Category.objects.order_by(*KeysetPagination.ordering).only("id", "inserted_at")[depth]
     return KeysetPagination().encode_cursor(row, view)

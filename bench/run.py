@@ -194,7 +194,7 @@ def sample_endpoints(spare_keys: list[str], rng: random.Random) -> list[Endpoint
     from assets.models import AssetImage
     from categories.api.views import CategoryCollectionView
     from categories.models import Category
-    from core.pagination import KeysetPagination
+    from core.api.pagination import KeysetPagination
     from references.models import Reference
 
     images = list(

@@ -17,7 +17,7 @@ class Category(SoftDeleteModel):
         verbose_name_plural = "categories"
         ordering = ["-inserted_at", "-id"]
         indexes = [
-            # Keyset pagination (core.pagination): one index range scan per page,
+            # Keyset pagination (core.api.pagination): one index range scan per page,
             # whatever the depth. The partial one serves the default list (live rows).
             models.Index(fields=["-inserted_at", "-id"], name="category_keyset"),
             models.Index(

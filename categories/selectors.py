@@ -19,9 +19,7 @@ SHOWN_LOCALES = "shown_locales"
 
 def category_queryset(*, include_deleted: bool = False):
     """Categories with `shown_locales`: their live locales, or all of them with include_deleted."""
-    # all_objects on purpose when the caller asked for soft-deleted categories too.
-    manager = Category.all_objects if include_deleted else Category.objects
-    return manager.prefetch_related(
+    return Category.visible(include_deleted=include_deleted).prefetch_related(
         Prefetch("locales", queryset=locale_queryset(include_deleted=include_deleted), to_attr=SHOWN_LOCALES)
     )
 

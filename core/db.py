@@ -58,7 +58,7 @@ def use_fast_timestamp_loader(sender, connection, **kwargs) -> None:
 
 
 def rfc3339_sql(column: str) -> str:
-    """PostgreSQL expression writing a timestamptz as `core.serializers.rfc3339` does.
+    """PostgreSQL expression writing a timestamptz as `core.api.serializers.rfc3339` does.
 
     UTC with a `Z`, microseconds only when there are any (as Python's
     isoformat), NULL for NULL. For reads that return many rows: PostgreSQL

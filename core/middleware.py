@@ -1,6 +1,6 @@
 """The admin's session, user and messages middleware, kept out of the API.
 
-The API authenticates every request by its API key (core.auth): a session
+The API authenticates every request by its API key (core.api.auth): a session
 cookie means nothing there, and it has no messages to show. Django's
 middleware would still build a session store, a lazy user (which the audit
 middleware then resolves) and a message storage on every API request: 7 % of
@@ -13,7 +13,7 @@ from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 
-from core.views import API_PREFIX
+from core.api.views import API_PREFIX
 
 
 def is_api_request(request) -> bool:

@@ -5,7 +5,7 @@ import uuid
 from auditlog.models import AbstractLogEntry
 from django.db import models
 from django.utils import timezone
-from rest_framework_api_key.models import AbstractAPIKey
+from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
 ROLE_CHOICES = [
     ("assets:read", "assets:read"),
@@ -58,13 +58,27 @@ class SoftDeleteModel(TimestampedModel):
     class Meta:
         abstract = True
 
+    @classmethod
+    def visible(cls, *, include_deleted: bool = False) -> SoftDeleteQuerySet:
+        """Live rows; every row when the caller asked for soft-deleted ones too (`include_deleted`)."""
+        # all_objects on purpose: only when include_deleted asks for it.
+        return cls.all_objects.all() if include_deleted else cls.objects.all()
+
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
 
+class APIKeyManager(BaseAPIKeyManager):
+    def active(self):
+        """Keys that still work: not revoked, not expired."""
+        return self.filter(revoked=False).exclude(expiry_date__lt=timezone.now())
+
+
 class APIKey(AbstractAPIKey):
     """An API key: stored as a hash (djangorestframework-api-key), with roles."""
+
+    objects = APIKeyManager()
 
     roles = models.JSONField(default=list, blank=True, help_text="Roles granted to this key.")
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)

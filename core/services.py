@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.auth import forget_cached_key
 from core.exceptions import BadRequest, Conflict, EntityNotFound
 from core.models import ROLES, APIKey, SoftDeleteModel
+from core.selectors import forget_cached_key
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.db import rfc3339_sql
 from core.exceptions import EntityNotFound
-from core.serializers import rfc3339
+from core.timestamps import rfc3339
 from references.models import Reference
 from references.validators import is_external_id, is_provider
 

@@ -3,7 +3,7 @@
 import django_filters
 
 from assets.models import AssetImage
-from core.filters import LocaleFilter
+from core.api.filters import LocaleFilter
 
 
 class ImageFilter(django_filters.FilterSet):

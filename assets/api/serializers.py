@@ -3,7 +3,8 @@
 from rest_framework import serializers
 
 from assets.models import AssetImage, Gravity
-from core.serializers import FastOutputSerializer, StrictSerializer, rfc3339
+from core.api.serializers import FastOutputSerializer, StrictSerializer
+from core.timestamps import rfc3339
 
 
 class ImageLocaleOutputSerializer(serializers.Serializer):

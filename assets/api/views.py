@@ -15,11 +15,11 @@ from assets.api.serializers import (
     UploadSerializer,
 )
 from assets.storage import HashingUploadHandler
+from core.api.filters import apply_filters
+from core.api.pagination import KeysetPagination
+from core.api.schema import ID_PATH, INCLUDE_DELETED, enveloped, errors
+from core.api.views import BaseAPIView
 from core.exceptions import BadRequest
-from core.filters import apply_filters
-from core.pagination import KeysetPagination
-from core.schema import ID_PATH, INCLUDE_DELETED, enveloped, errors
-from core.views import BaseAPIView
 
 TAG = ["asset images"]
 represent = ImageOutputSerializer.represent

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 
 from categories.models import Category, CategoryLocale
-from core.filters import LocaleFilter
+from core.api.filters import LocaleFilter
 
 
 class _StrictBooleanField(forms.Field):

@@ -4,7 +4,8 @@ from rest_framework import serializers
 
 from categories.models import Category
 from categories.services import MAX_LOCALES, NAME_MAX_LENGTH
-from core.serializers import FastOutputSerializer, StrictSerializer, rfc3339
+from core.api.serializers import FastOutputSerializer, StrictSerializer
+from core.timestamps import rfc3339
 
 
 class CategoryLocaleOutputSerializer(serializers.Serializer):

@@ -7,10 +7,10 @@ from rest_framework.response import Response
 from categories import selectors, services
 from categories.api.filters import CategoryFilter
 from categories.api.serializers import CategoryCreateSerializer, CategoryOutputSerializer, CategoryPatchSerializer
-from core.filters import apply_filters
-from core.pagination import KeysetPagination
-from core.schema import ID_PATH, INCLUDE_DELETED, enveloped, errors
-from core.views import BaseAPIView
+from core.api.filters import apply_filters
+from core.api.pagination import KeysetPagination
+from core.api.schema import ID_PATH, INCLUDE_DELETED, enveloped, errors
+from core.api.views import BaseAPIView
 
 TAG = ["categories"]
 represent = CategoryOutputSerializer.represent

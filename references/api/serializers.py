@@ -6,7 +6,8 @@ from django.core.validators import ProhibitNullCharactersValidator
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
-from core.serializers import FastOutputSerializer, StrictSerializer, rfc3339
+from core.api.serializers import FastOutputSerializer, StrictSerializer
+from core.timestamps import rfc3339
 from core.validators import validate_urn
 from references.models import Reference
 from references.validators import URN_MAX_LENGTH, validate_external_id, validate_provider

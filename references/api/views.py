@@ -4,8 +4,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from core.schema import enveloped, errors
-from core.views import BaseAPIView
+from core.api.schema import enveloped, errors
+from core.api.views import BaseAPIView
 from references import selectors, services
 from references.api.serializers import (
     ReferenceCreateSerializer,

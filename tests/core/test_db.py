@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 
 from core.db import UTCTimestamptzLoader, rfc3339_sql, use_fast_timestamp_loader
-from core.serializers import rfc3339
+from core.timestamps import rfc3339
 
 pytestmark = pytest.mark.django_db
 

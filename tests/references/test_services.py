@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from core.exceptions import BadRequest, Conflict, EntityNotFound
-from core.serializers import rfc3339
+from core.timestamps import rfc3339
 from references import selectors, services
 from references.models import Reference, ReferenceQuerySet
 from tests.references.factories import ReferenceFactory

@@ -1,10 +1,10 @@
 """Idempotent creates (issue 7, item 8) on the three create endpoints, and the query-key switch in a real server.
 
-tests/core/test_idempotency.py holds the detailed rules on POST /assets/images
+tests/core/api/test_idempotency.py holds the detailed rules on POST /assets/images
 (error answers replayed, 255-character keys, keys per API key); here every
 create endpoint goes through the same retries: sequential, concurrent
 (PostgreSQL), across two server processes, and after the 24 hours.
-The in-process test of the query-string switch is in tests/core/test_auth.py
+The in-process test of the query-string switch is in tests/core/api/test_auth.py
 (TestWhereTheKeyComesFrom); here a server process started with
 API_KEY_IN_QUERY=false shows it.
 """

@@ -13,8 +13,8 @@ import uuid
 import pytest
 from django.db import connection
 
+from core.api.throttling import APIKeyRateThrottle
 from core.services import api_key_create
-from core.throttling import APIKeyRateThrottle
 from tests.reliability.helpers import ROOT, http, server_process
 from tests.utils import API
 
@@ -134,7 +134,7 @@ def test_the_counter_lives_in_the_shared_cache(client_for, make_key, limit, redi
     # The other process runs the throttle itself (it cannot reach this test's database to authenticate).
     code = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'backoffice.settings'; django.setup(); "
-        "from types import SimpleNamespace; from core.throttling import APIKeyRateThrottle as T; "
+        "from types import SimpleNamespace; from core.api.throttling import APIKeyRateThrottle as T; "
         "T.THROTTLE_RATES = {'api_key': '3/min'}; "
         f"request = SimpleNamespace(auth=SimpleNamespace(prefix={key.split('.')[0]!r})); "
         "print([T().allow_request(request, None) for _ in range(2)])"

@@ -1,7 +1,5 @@
 """List API keys: prefix, name, roles, expiry, last use, state. Never the secret."""
 
-from django.utils import timezone
-
 from core.management.base import AuditedCommand
 from core.models import APIKey
 
@@ -17,9 +15,7 @@ class Command(AuditedCommand):
         parser.add_argument("--active", action="store_true", help="Only keys that still work (default: all keys).")
 
     def handle(self, *args, active, **options):
-        keys = APIKey.objects.order_by("-created")
-        if active:
-            keys = keys.filter(revoked=False).exclude(expiry_date__lt=timezone.now())
+        keys = (APIKey.objects.active() if active else APIKey.objects.all()).order_by("-created")
         rows = [("PREFIX", "NAME", "ROLES", "CREATED", "EXPIRES", "LAST USED", "STATE")]
         for key in keys:
             state = "revoked" if key.revoked else "expired" if key.has_expired else "active"

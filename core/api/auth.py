@@ -7,7 +7,6 @@ of its model and hasher, following DRF's authentication contract.
 """
 
 import re
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -18,12 +17,11 @@ from rest_framework import authentication, exceptions, permissions
 
 from core import audit
 from core.models import APIKey
+from core.selectors import api_key_get_by_prefix, cache_key_for_prefix
 
 HEADER = "HTTP_X_API_KEY"
 QUERY_PARAM = "x-api-key"
-_CACHE_PREFIX = "apikey:v2:"
 _PREFIX = re.compile(rf"[A-Za-z0-9]{{1,{APIKey._meta.get_field('prefix').max_length}}}")
-_FIELDS = ("id", "prefix", "hashed_key", "name", "roles", "revoked", "expiry_date", "last_used_at")
 
 
 @dataclass(frozen=True)
@@ -37,45 +35,6 @@ class KeyUser:
 
     def __str__(self) -> str:
         return f"api key {self.api_key.name} ({self.api_key.prefix})"
-
-
-def cache_key_for_prefix(prefix: str) -> str:
-    return _CACHE_PREFIX + prefix
-
-
-# Keys read lately, in this process: prefix → (key, wall time its row was read from the database).
-# Trusted until that read is BACKOFFICE_API_KEY_CACHE_SECONDS old, as the shared cache is, so a
-# revocation made anywhere applies within that delay, while most requests cost no cache round
-# trip and no unpickling (docs/performance.md).
-_recent: dict[str, tuple[APIKey, float]] = {}
-_RECENT_MAX = 1000
-
-
-def forget_cached_key(prefix: str) -> None:
-    """Drop a key from the cache so that a revocation or edit applies at once here."""
-    _recent.pop(prefix, None)
-    cache.delete(cache_key_for_prefix(prefix))
-
-
-def _load_key(prefix: str) -> APIKey | None:
-    """The key for a prefix: from this process or the cache while fresh (no query), else the database."""
-    now, ttl = time.time(), settings.BACKOFFICE_API_KEY_CACHE_SECONDS
-    recent = _recent.get(prefix)
-    if recent is not None and now - recent[1] < ttl:
-        return recent[0]
-    ckey = cache_key_for_prefix(prefix)
-    entry = cache.get(ckey)
-    if entry is None or now - entry["read_at"] >= ttl:
-        row = APIKey.objects.filter(prefix=prefix).values(*_FIELDS).first()
-        if row is None:
-            return None
-        entry = {"row": row, "read_at": now}
-        cache.set(ckey, entry, ttl)
-    api_key = APIKey(**entry["row"])
-    if len(_recent) >= _RECENT_MAX:
-        _recent.clear()
-    _recent[prefix] = (api_key, entry["read_at"])
-    return api_key
 
 
 def _touch_last_used(api_key: APIKey) -> None:
@@ -115,7 +74,7 @@ class APIKeyAuthentication(authentication.BaseAuthentication):
             # Generated prefixes are short and alphanumeric; anything else (a NUL byte
             # that PostgreSQL refuses, a space a cache backend refuses) is no key of ours.
             raise exceptions.AuthenticationFailed()
-        api_key = _load_key(prefix)
+        api_key = api_key_get_by_prefix(prefix)
         if api_key is None or api_key.revoked or api_key.has_expired:
             raise exceptions.AuthenticationFailed()
         if not APIKey.objects.key_generator.verify(raw, api_key.hashed_key):

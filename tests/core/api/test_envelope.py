@@ -1,4 +1,4 @@
-"""core.envelope: the envelope, and orjson writing exactly what DRF's JSON renderer writes."""
+"""core.api.envelope: the envelope, and orjson writing exactly what DRF's JSON renderer writes."""
 
 import dataclasses
 import datetime
@@ -13,7 +13,7 @@ from rest_framework.exceptions import ErrorDetail
 from rest_framework.renderers import JSONRenderer
 from rest_framework.utils.serializer_helpers import ReturnDict, ReturnList
 
-from core.envelope import Envelope, EnvelopeJSONRenderer
+from core.api.envelope import Envelope, EnvelopeJSONRenderer
 
 
 @dataclasses.dataclass

@@ -19,7 +19,7 @@ from django.utils.dateparse import parse_datetime
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
-from core.envelope import Envelope
+from core.api.envelope import Envelope
 from core.exceptions import BadRequest
 
 DEFAULT_LIMIT = 20

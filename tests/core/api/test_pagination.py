@@ -11,7 +11,7 @@ from django.utils import timezone
 from assets.models import AssetImage, StoredFile
 from assets.services import image_create, image_soft_delete
 from categories.services import category_create
-from core.pagination import KeysetPagination
+from core.api.pagination import KeysetPagination
 from tests.utils import API
 
 pytestmark = pytest.mark.django_db

@@ -60,7 +60,7 @@ class StrictSerializerExtension(OpenApiSerializerExtension):
     are accepted with any value, and nested lists keep their item limits.
     """
 
-    target_class = "core.serializers.StrictSerializer"
+    target_class = "core.api.serializers.StrictSerializer"
     match_subclasses = True
 
     def map_serializer(self, auto_schema, direction):

@@ -6,8 +6,8 @@ import pytest
 from django.core.cache import caches
 from django.test import override_settings
 
-from core import throttling
-from core.throttling import APIKeyRateThrottle
+from core.api import throttling
+from core.api.throttling import APIKeyRateThrottle
 
 REDIS_URL = "redis://127.0.0.1:6379/9"
 

@@ -12,8 +12,8 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.idempotency import idempotent_create
 from core.exceptions import BadRequest
-from core.idempotency import idempotent_create
 
 logger = logging.getLogger("backoffice.api")
 API_PREFIX = "/api/"

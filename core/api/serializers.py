@@ -1,18 +1,7 @@
 """Serializer helpers every app shares."""
 
-from datetime import UTC, datetime
-
 from rest_framework import serializers
 from rest_framework.settings import api_settings
-
-
-def rfc3339(value: datetime | None) -> str | None:
-    """RFC 3339 in UTC with a `Z` suffix (contract §2)."""
-    if value is None:
-        return None
-    # A value read in another time zone (a connection or TIME_ZONE setting) must still print as UTC.
-    value = value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return value.isoformat().replace("+00:00", "Z")
 
 
 class FastOutputSerializer(serializers.Serializer):

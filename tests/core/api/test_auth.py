@@ -179,7 +179,7 @@ class TestLastUsed:
         client.get(LIST)
         old = timezone.now() - timedelta(hours=1)
         APIKey.objects.update(last_used_at=old)
-        from core.auth import forget_cached_key
+        from core.selectors import forget_cached_key
 
         forget_cached_key(key.split(".")[0])
         client.get(LIST)

@@ -32,7 +32,7 @@ class TestReadyz:
             def exists(self, name):
                 raise ConnectionError("bucket unreachable")
 
-        monkeypatch.setattr("core.views.default_storage", UnreachableStorage())
+        monkeypatch.setattr("core.api.views.default_storage", UnreachableStorage())
         response = client.get("/readyz")
         assert response.status_code == 503
         assert response.json() == {"status": "unavailable", "checks": {"database": "ok", "storage": "unavailable"}}
@@ -43,7 +43,7 @@ class TestReadyz:
             def cursor(self):
                 raise ConnectionError("database down")
 
-        monkeypatch.setattr("core.views.connection", DownDatabase())
+        monkeypatch.setattr("core.api.views.connection", DownDatabase())
         response = client.get("/readyz")
         assert response.status_code == 503
         assert response.json() == {"status": "unavailable", "checks": {"database": "unavailable", "storage": "ok"}}

@@ -11,9 +11,10 @@ from rest_framework.exceptions import Throttled
 from rest_framework.test import APIClient
 
 from core.api.exceptions import error_body
-from core.serializers import StrictSerializer, rfc3339
-from core.throttling import APIKeyRateThrottle
-from core.views import handler400, handler403, handler404, handler500
+from core.api.serializers import StrictSerializer
+from core.api.throttling import APIKeyRateThrottle
+from core.api.views import handler400, handler403, handler404, handler500
+from core.timestamps import rfc3339
 from tests.factories import AssetImageFactory
 from tests.utils import API, image_bytes
 
