@@ -1,4 +1,4 @@
-"""The benchmark's baseline (bench/baseline) answers the same rows as the API: the ratios compare like with like."""
+"""The benchmark's baseline (tools/bench/baseline) answers the same rows as the API: like is compared with like."""
 
 import json
 from urllib.parse import quote
@@ -19,7 +19,7 @@ def baseline(path: str, body: dict | None = None) -> tuple[int, dict]:
     """The baseline view for a path, called as its gunicorn server would (its own urlconf)."""
     factory = RequestFactory()
     request = factory.get(path) if body is None else factory.post(path, json.dumps(body), "application/json")
-    match = resolve(request.path, urlconf="bench.baseline.urls")
+    match = resolve(request.path, urlconf="tools.bench.baseline.urls")
     response = match.func(request, *match.args, **match.kwargs)
     return response.status_code, json.loads(response.content)
 

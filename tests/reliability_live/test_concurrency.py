@@ -1,15 +1,15 @@
 """Concurrency on PostgreSQL (issue 7, item 4): two gunicorn servers, 16 clients, then the invariants.
 
 CI runs it for RELIABILITY_SECONDS (default 8); the full 30-second run is
-`.venv/bin/python -m reliability.concurrency --seconds 30 --clients 16` (docs/reliability.md).
+`.venv/bin/python -m tools.reliability.concurrency --seconds 30 --clients 16` (docs/reliability.md).
 """
 
 import os
 
 import pytest
 
-from reliability import concurrency
-from reliability.harness import pytest_skip_reason, status_table
+from tools.reliability import concurrency
+from tools.reliability.harness import pytest_skip_reason, status_table
 
 SECONDS = float(os.environ.get("RELIABILITY_SECONDS", "8"))
 CLIENTS = int(os.environ.get("RELIABILITY_CLIENTS", "16"))

@@ -1,15 +1,15 @@
 """Crash safety (issue 7, item 5): SIGKILL the server mid-upload, then nothing points to a missing file.
 
 CI kills RELIABILITY_KILLS times (default 5); the full run of 20 kills is
-`.venv/bin/python -m reliability.crash --kills 20` (docs/reliability.md).
+`.venv/bin/python -m tools.reliability.crash --kills 20` (docs/reliability.md).
 """
 
 import os
 
 import pytest
 
-from reliability import crash
-from reliability.harness import pytest_skip_reason
+from tools.reliability import crash
+from tools.reliability.harness import pytest_skip_reason
 
 KILLS = int(os.environ.get("RELIABILITY_KILLS", "5"))
 

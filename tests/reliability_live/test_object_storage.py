@@ -21,8 +21,9 @@ from django.utils import timezone
 
 from assets.models import AssetImage, StoredFile
 from assets.storage import storage_key
-from reliability.harness import Client, Server, files_under, manage, prepare_database, server_env, workdir
-from reliability.objectstore import (
+from tests.utils import API, image_bytes
+from tools.reliability.harness import Client, Server, files_under, manage, prepare_database, server_env, workdir
+from tools.reliability.objectstore import (
     create_bucket,
     moto_server,
     object_keys,
@@ -31,7 +32,6 @@ from reliability.objectstore import (
     s3_env,
     storage_options,
 )
-from tests.utils import API, image_bytes
 
 pytest.importorskip("moto.server", reason="moto[server] is in requirements.txt; install it to run these")
 

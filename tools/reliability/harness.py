@@ -27,7 +27,7 @@ from http.client import HTTPConnection
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 API = "/api/core/v2"
@@ -91,7 +91,8 @@ def pytest_skip_reason() -> str | None:
     if not (suite_on_postgres or os.environ.get("RELIABILITY_DATABASE_URL")):
         return (
             "runs with PostgreSQL: in the suite's PostgreSQL pass (DATABASE_URL=postgres://...) "
-            "or with RELIABILITY_DATABASE_URL=postgres://...; or run `python -m reliability.concurrency` / `.crash`"
+            "or with RELIABILITY_DATABASE_URL=postgres://...; "
+            "or run `python -m tools.reliability.concurrency` / `.crash`"
         )
     reason = postgres_unavailable_reason()
     return f"needs PostgreSQL: {reason}" if reason else None

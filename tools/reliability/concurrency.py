@@ -6,7 +6,7 @@ expired ones), read and delete references over a few refs. Afterwards the
 invariants are checked against the database, the storage and every response.
 
 Full run (documented in docs/reliability.md):
-    .venv/bin/python -m reliability.concurrency --seconds 30 --clients 16
+    .venv/bin/python -m tools.reliability.concurrency --seconds 30 --clients 16
 """
 
 import argparse
@@ -18,7 +18,7 @@ import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from reliability.harness import (
+from tools.reliability.harness import (
     Checks,
     Client,
     Result,
@@ -403,7 +403,7 @@ def check_uploads(results: list[Result], known: dict[str, bytes], new: list[byte
 
 
 def check_storage(database_url: str, media, temp, env, checks: Checks) -> None:
-    from reliability.harness import manage
+    from tools.reliability.harness import manage
 
     problems = records_without_their_file(database_url, media)
     checks.add("every stored-file record has its file with the right SHA-256", not problems, problems[:3])

@@ -18,5 +18,5 @@ INSTALLED_APPS = [
     "references",
 ]
 MIDDLEWARE: list[str] = []
-ROOT_URLCONF = "bench.baseline.urls"
-WSGI_APPLICATION = "bench.baseline.wsgi.application"
+ROOT_URLCONF = "tools.bench.baseline.urls"
+WSGI_APPLICATION = "tools.bench.baseline.wsgi.application"

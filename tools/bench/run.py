@@ -1,13 +1,13 @@
 """The benchmark: the API under gunicorn against a plain-Django baseline, on a full PostgreSQL database.
 
-    .venv/bin/python -m bench.run            # full run (about 8 minutes; the first fill adds about 4)
-    .venv/bin/python -m bench.run --quick    # smoke run on a small database (about 2 minutes)
+    .venv/bin/python -m tools.bench.run            # full run (about 8 minutes; the first fill adds about 4)
+    .venv/bin/python -m tools.bench.run --quick    # smoke run on a small database (about 2 minutes)
 
 1. Fills a dedicated PostgreSQL database (created if missing) with 100,000
    images (two locales each, their stored-file records), 1,000,000 categories
    (two locales each) and 100,000 references, with SQL; a filled one is reused.
 2. Starts the project under gunicorn with production settings (DEBUG off,
-   gunicorn.conf.py) and, beside it, the baseline (bench/baseline: plain
+   gunicorn.conf.py) and, beside it, the baseline (tools/bench/baseline: plain
    Django views, no DRF, no auth, no middleware) under the same gunicorn
    settings. API_RATE_LIMIT is set very high so that throttling never answers
    429 (its bookkeeping still runs on every request).
@@ -16,12 +16,12 @@
 4. Prints requests/s, p50 and p99 latency, database queries per request
    (counted in this process on the same code path, with CaptureQueriesContext),
    the ratio to the baseline, and the CPU time of one request of each
-   (bench.inprocess); then upload time, throughput and the peak
+   (tools.bench.inprocess); then upload time, throughput and the peak
    memory growth of the server process for 1 MB and 25 MB JPEG uploads,
    against hashing and writing the same bytes to the same storage directory
    without Django.
 
-Results are also written to bench/results/run-<time>.json.
+Results are also written to tools/bench/results/run-<time>.json.
 """
 
 import argparse
@@ -42,8 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "tools" / "bench" / "results"
 API = "/api/core/v2"
 SECRET_KEY = "benchmark-only-secret-key-not-used-anywhere-else-0123456789"
 # Far above anything two cores can serve: throttling never answers 429 (contract §2 stays on).
@@ -293,7 +293,7 @@ def sample_endpoints(spare_keys: list[str], rng: random.Random) -> list[Endpoint
 
 def spare_file_keys() -> list[str]:
     from assets.models import StoredFile
-    from bench.fill import SPARE_FILE_TYPE
+    from tools.bench.fill import SPARE_FILE_TYPE
 
     return list(StoredFile.objects.filter(content_type=SPARE_FILE_TYPE).order_by("id").values_list("key", flat=True))
 
@@ -303,7 +303,7 @@ def release_spare_files() -> None:
     from django.db import connection
 
     from assets.models import AssetImage, AssetImageLocale, StoredFile
-    from bench.fill import SPARE_FILE_TYPE
+    from tools.bench.fill import SPARE_FILE_TYPE
 
     images, locales, files = (
         AssetImage._meta.db_table,
@@ -369,7 +369,7 @@ def count_queries(endpoint: Endpoint, api_key: str, spare_key: str) -> tuple[int
             request = factory.get(path)
         else:
             request = factory.post(path, body(endpoint.base_bodies[0]), content_type="application/json")
-        match = resolve(request.path, urlconf="bench.baseline.urls")
+        match = resolve(request.path, urlconf="tools.bench.baseline.urls")
         response = match.func(request, *match.args, **match.kwargs)
         assert response.status_code in (200, 201), (endpoint.name, response.status_code, response.content[:300])
 
@@ -395,9 +395,9 @@ CPU_ENDPOINTS = {
 
 
 def cpu_per_request(app: str, endpoint: Endpoint, api_key: str, env: dict[str, str], quick: bool) -> float:
-    """Median CPU microseconds of one request through the WSGI handler, no HTTP (bench.inprocess)."""
+    """Median CPU microseconds of one request through the WSGI handler, no HTTP (tools.bench.inprocess)."""
     path = endpoint.api_paths[0] if app == "api" else endpoint.base_paths[0]
-    command = [sys.executable, "-m", "bench.inprocess", "--app", app, "--path", path, "--key", api_key, "--json"]
+    command = [sys.executable, "-m", "tools.bench.inprocess", "--app", app, "--path", path, "--key", api_key, "--json"]
     command += ["-n", "30", "--samples", "3"] if quick else ["-n", "60", "--samples", "5"]
     if endpoint.method == "POST":
         command += ["--method", "POST", "--body", (endpoint.api_bodies if app == "api" else endpoint.base_bodies)[0]]
@@ -758,7 +758,7 @@ def forget_uploads(media_root: Path) -> None:
     from django.db import connection
 
     from assets.models import AssetImage, StoredFile
-    from bench.fill import IMAGE_FILE_TYPE
+    from tools.bench.fill import IMAGE_FILE_TYPE
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -889,11 +889,11 @@ def main() -> None:
     env = server_env(database_url, cache_url, media_root, args.workers, args.threads, args.connections)
 
     started = time.perf_counter()
-    from bench.category_pagination import ensure_database
+    from tools.bench.category_pagination import ensure_database
 
     ensure_database(database_url)
     setup_django(env)
-    from bench.fill import fill_all
+    from tools.bench.fill import fill_all
 
     # What an interrupted run may have left (images on spare files, uploads) would not match the counts.
     release_spare_files()
@@ -935,7 +935,7 @@ def main() -> None:
 
     servers = {
         "api": Server("API", "backoffice.wsgi", 8101, env, RESULTS / "api-server.log"),
-        "baseline": Server("baseline", "bench.baseline.wsgi", 8102, env, RESULTS / "baseline-server.log"),
+        "baseline": Server("baseline", "tools.bench.baseline.wsgi", 8102, env, RESULTS / "baseline-server.log"),
     }
     profiler = Profiler(args.profile)
     rows, uploads = [], []

@@ -13,7 +13,7 @@ in storage must be exactly the orphans `verify_assets` reports, and
 `verify_assets --fix-orphans` must remove them.
 
 Full run (documented in docs/reliability.md):
-    .venv/bin/python -m reliability.crash --kills 20
+    .venv/bin/python -m tools.reliability.crash --kills 20
 """
 
 import argparse
@@ -29,7 +29,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reliability.harness import (
+from tools.reliability.harness import (
     Checks,
     Client,
     Result,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from bench.baseline import views
+from tools.bench.baseline import views
 
 urlpatterns = [
     path("baseline/images", views.image_create),

@@ -1,13 +1,13 @@
 """CPU time of one request, in-process, through the real WSGI handler: where a request's time goes.
 
-    .venv/bin/python -m bench.inprocess --app api --path /api/core/v2/references/facebook:post-4 --key KEY
-    .venv/bin/python -m bench.inprocess --app baseline --path /baseline/references/facebook:post-4
+    .venv/bin/python -m tools.bench.inprocess --app api --path /api/core/v2/references/facebook:post-4 --key KEY
+    .venv/bin/python -m tools.bench.inprocess --app baseline --path /baseline/references/facebook:post-4
     ... --profile          # pyinstrument tree of the same loop (pip install pyinstrument)
 
 On two cores shared by the load generator, PostgreSQL and the server, the
-requests/s of bench.run follow the CPU cost of a request; this measures that
+requests/s of tools.bench.run follow the CPU cost of a request; this measures that
 cost without the noise: N requests in a loop, one thread, no HTTP, against the
-database given by DATABASE_URL (bench.run prepares one).
+database given by DATABASE_URL (tools.bench.run prepares one).
 """
 
 import argparse
@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 from urllib.parse import unquote
 
-ROOT = Path(__file__).resolve().parent.parent
-SETTINGS = {"api": "backoffice.settings", "baseline": "bench.baseline.settings"}
+ROOT = Path(__file__).resolve().parents[2]
+SETTINGS = {"api": "backoffice.settings", "baseline": "tools.bench.baseline.settings"}
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ code path of `GET /categories`: the selector, the django-filter FilterSet, the
 keyset paginator and the output serializer. Prints the medians, the ratio
 last/first (target ≤ 1.25) and the EXPLAIN of the deep page's query.
 
-    .venv/bin/python bench/category_pagination.py --rows 1000000
+    .venv/bin/python -m tools.bench.category_pagination --rows 1000000
 
 Reaching a deep page without walking there: a cursor only names a row's
 position, `(inserted_at, id)`, signed by the paginator. During setup (not
@@ -28,7 +28,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_categories"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def parse_args() -> argparse.Namespace:

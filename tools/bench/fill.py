@@ -4,7 +4,7 @@ Images: N images with two locales each and their stored-file records, plus
 `spares` stored files without an image (what `POST /assets/images` needs under
 load: a live image per file at most). Records only: no benchmarked read opens
 a file (the `url` is built from the key), and uploads write real files.
-Categories: `bench.category_pagination.fill` (N categories, two locales each).
+Categories: `tools.bench.category_pagination.fill` (N categories, two locales each).
 References: N references over four providers, `provider:post-<i>`.
 Every dataset whose row count already matches is kept as it is.
 """
@@ -125,7 +125,7 @@ def fill_references(rows: int, refill: bool = False) -> None:
 
 
 def fill_all(*, images: int, spares: int, categories: int, references: int, refill: bool = False) -> None:
-    from bench.category_pagination import fill as fill_categories
+    from tools.bench.category_pagination import fill as fill_categories
 
     fill_images(images, spares, refill)
     fill_categories(categories, refill)
