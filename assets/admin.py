@@ -17,7 +17,6 @@ from core.admin import (
     ServiceItemsFormSet,
     ServiceSaveAdminMixin,
     SoftDeleteAdminMixin,
-    adopt,
 )
 from core.exceptions import DomainError
 from core.validators import is_language_tag
@@ -225,17 +224,12 @@ class AssetImageAdmin(ServiceSaveAdminMixin, SoftDeleteAdminMixin, HistoryAdminM
     def is_live(self, obj):
         return obj.deleted_at is None
 
-    def save_related(self, request, form, formsets, change):
-        formset = next(fs for fs in formsets if isinstance(fs, LocaleFormSet))
-        locales = [item for _form, item in formset.items()]
-        fields = {"name": form.cleaned_data["name"], "gravity": form.cleaned_data["gravity"], "locales": locales}
+    def save_with_service(self, form, items, change):
+        fields = {"name": form.cleaned_data["name"], "gravity": form.cleaned_data["gravity"], "locales": items}
         stored = form.cleaned_data.get("stored_file")
         if change:
-            saved = services.image_update(image=form.instance, stored_file=stored, **fields)
-        else:
-            saved = services.image_create(file_key=stored.key, **fields)
-        adopt(form.instance, saved)
-        formset.saved()
+            return services.image_update(image=form.instance, stored_file=stored, **fields)
+        return services.image_create(file_key=stored.key, **fields)
 
     def soft_delete_one(self, obj: AssetImage) -> None:
         services.image_soft_delete(image=obj)

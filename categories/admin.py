@@ -23,7 +23,6 @@ from core.admin import (
     ServiceItemsFormSet,
     ServiceSaveAdminMixin,
     SoftDeleteAdminMixin,
-    adopt,
 )
 from core.exceptions import BadRequest
 
@@ -108,16 +107,11 @@ class CategoryAdmin(ServiceSaveAdminMixin, SoftDeleteAdminMixin, HistoryAdminMix
             encoded,
         )
 
-    def save_related(self, request, form, formsets, change):
-        formset = next(fs for fs in formsets if isinstance(fs, CategoryLocaleFormSet))
-        locales = [item for _form, item in formset.items()]
+    def save_with_service(self, form, items, change):
         fields = {"svg_icon": form.cleaned_data.get("svg_icon"), "is_archived": form.cleaned_data["is_archived"]}
         if change:
-            saved = services.category_update(category=form.instance, locales=locales, **fields)
-        else:
-            saved = services.category_create(locales=locales, **fields)
-        adopt(form.instance, saved)
-        formset.saved()
+            return services.category_update(category=form.instance, locales=items, **fields)
+        return services.category_create(locales=items, **fields)
 
     def soft_delete_one(self, obj: Category) -> None:
         services.category_soft_delete(category=obj)

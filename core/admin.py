@@ -130,6 +130,16 @@ class ServiceSaveAdminMixin:
     def save_model(self, request, obj, form, change):
         pass  # written in save_related, with the rows of the inline
 
+    def save_with_service(self, form, items: list[dict], change: bool):
+        """Call the app's create or update service with the form and the inline's items; return the row."""
+        raise NotImplementedError
+
+    def save_related(self, request, form, formsets, change):
+        formset = next(fs for fs in formsets if isinstance(fs, ServiceItemsFormSet))
+        saved = self.save_with_service(form, [item for _form, item in formset.items()], change)
+        adopt(form.instance, saved)
+        formset.saved()
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)

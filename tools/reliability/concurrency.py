@@ -16,16 +16,15 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 
 from tools.reliability.harness import (
     Checks,
     Client,
+    Report,
     Result,
     Server,
     Unavailable,
     files_under,
-    format_status_table,
     now_iso,
     parse_iso,
     png_bytes,
@@ -36,7 +35,6 @@ from tools.reliability.harness import (
     server_env,
     sha256,
     sql,
-    status_table,
     throwaway_database,
     workdir,
 )
@@ -71,28 +69,6 @@ WEIGHTS = {
 }
 # Timestamps travel with microseconds; a millisecond covers rounding only, never ordering.
 EPSILON = 0.002
-
-
-@dataclass
-class Report:
-    seconds: float
-    clients: int
-    results: list[Result]
-    checks: Checks
-    figures: dict = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return self.checks.ok
-
-    def format(self) -> str:
-        figures = "\n".join(f"  {name}: {value}" for name, value in self.figures.items())
-        return (
-            f"concurrency: {self.clients} clients, {self.seconds:g} s, two gunicorn servers, one PostgreSQL\n"
-            f"requests per operation and status:\n{format_status_table(status_table(self.results))}\n"
-            f"figures:\n{figures}\ninvariants:\n{self.checks.format()}\n"
-            f"result: {'all invariants held' if self.ok else 'INVARIANTS BROKEN'}"
-        )
 
 
 class Workload:
@@ -486,7 +462,13 @@ def run(
         if not checks.ok:
             for server in servers:
                 log(f"--- {server.log_path.name} (last lines)\n{server.log_tail(60)}")
-        return Report(seconds, clients, results, checks, figures)
+        return Report(
+            f"concurrency: {clients} clients, {seconds:g} s, two gunicorn servers, one PostgreSQL",
+            results,
+            checks,
+            figures,
+            checks_name="invariants",
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

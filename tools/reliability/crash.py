@@ -26,18 +26,17 @@ import threading
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from tools.reliability.harness import (
     Checks,
     Client,
+    Report,
     Result,
     Server,
     Unavailable,
     file_sha256,
     files_under,
-    format_status_table,
     free_port,
     manage,
     png_bytes,
@@ -47,35 +46,12 @@ from tools.reliability.harness import (
     server_env,
     sha256,
     sql,
-    status_table,
     throwaway_database,
     workdir,
 )
 
 KEY_PATTERN = re.compile(r"^images/[0-9a-f]{2}/[0-9a-f]{64}\.(jpg|png|gif|webp)$")
 PACE = (64 * 1024, 0.004)  # 64 KiB every 4 ms: a 3 MB body takes about 0.25 s to arrive
-
-
-@dataclass
-class Report:
-    kills: int
-    results: list[Result]
-    checks: Checks
-    figures: dict = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return self.checks.ok
-
-    def format(self) -> str:
-        figures = "\n".join(f"  {name}: {value}" for name, value in self.figures.items())
-        return (
-            f"crash safety: {self.kills} SIGKILLs of the server during uploads and creates\n"
-            f"requests per operation and status (0 = cut by the kill):\n"
-            f"{format_status_table(status_table(self.results))}\n"
-            f"figures:\n{figures}\nchecks:\n{self.checks.format()}\n"
-            f"result: {'all checks held' if self.ok else 'CHECKS FAILED'}"
-        )
 
 
 def other_filesystem_dir(than: Path) -> Path | None:
@@ -322,7 +298,13 @@ def run(*, kills: int = 20, clients: int = 4, file_mb: float = 3.0, seed: int | 
                 import shutil
 
                 shutil.rmtree(other_fs_temp, ignore_errors=True)
-    return Report(kills, results, checks, figures)
+    return Report(
+        f"crash safety: {kills} SIGKILLs of the server during uploads and creates",
+        results,
+        checks,
+        figures,
+        table_note=" (0 = cut by the kill)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -490,3 +490,33 @@ def run_threads(target, count: int) -> list[threading.Thread]:
     for thread in threads:
         thread.start()
     return threads
+
+
+@dataclass
+class Report:
+    """What a reliability run found: each request's result, the checks, a few figures.
+
+    `title` heads the text; `table_note` explains the status table's codes; `checks_name`
+    names what was checked ("invariants", "checks").
+    """
+
+    title: str
+    results: list[Result]
+    checks: Checks
+    figures: dict = field(default_factory=dict)
+    table_note: str = ""
+    checks_name: str = "checks"
+
+    @property
+    def ok(self) -> bool:
+        return self.checks.ok
+
+    def format(self) -> str:
+        figures = "\n".join(f"  {name}: {value}" for name, value in self.figures.items())
+        verdict = f"all {self.checks_name} held" if self.ok else f"{self.checks_name.upper()} BROKEN"
+        return (
+            f"{self.title}\nrequests per operation and status{self.table_note}:\n"
+            f"{format_status_table(status_table(self.results))}\n"
+            f"figures:\n{figures}\n{self.checks_name}:\n{self.checks.format()}\n"
+            f"result: {verdict}"
+        )
