@@ -3,25 +3,24 @@
 import pytest
 from rest_framework.exceptions import APIException
 
+from core import exceptions as domain
 from core.api.exceptions import error_body
-from core.exceptions import (
-    BadRequest,
-    Conflict,
-    DomainError,
-    EntityNotFound,
-    IdempotencyKeyReused,
-    InvalidUUID,
-    PayloadTooLarge,
-    UnsupportedMediaType,
-)
 
 
 @pytest.mark.parametrize(
     "error_class",
-    [BadRequest, Conflict, EntityNotFound, IdempotencyKeyReused, InvalidUUID, PayloadTooLarge, UnsupportedMediaType],
+    [
+        domain.BadRequest,
+        domain.Conflict,
+        domain.EntityNotFound,
+        domain.IdempotencyKeyReused,
+        domain.InvalidUUID,
+        domain.PayloadTooLarge,
+        domain.UnsupportedMediaType,
+    ],
 )
 def test_every_domain_error_is_a_plain_exception(error_class):
-    assert issubclass(error_class, DomainError)
+    assert issubclass(error_class, domain.DomainError)
     assert not issubclass(error_class, APIException)
     assert not hasattr(error_class(), "status_code")
 
@@ -29,13 +28,13 @@ def test_every_domain_error_is_a_plain_exception(error_class):
 @pytest.mark.parametrize(
     "exc, status",
     [
-        (BadRequest(), 400),
-        (InvalidUUID(), 400),
-        (EntityNotFound(), 404),
-        (Conflict(), 409),
-        (PayloadTooLarge(), 413),
-        (UnsupportedMediaType(), 415),
-        (IdempotencyKeyReused(), 422),
+        (domain.BadRequest(), 400),
+        (domain.InvalidUUID(), 400),
+        (domain.EntityNotFound(), 404),
+        (domain.Conflict(), 409),
+        (domain.PayloadTooLarge(), 413),
+        (domain.UnsupportedMediaType(), 415),
+        (domain.IdempotencyKeyReused(), 422),
     ],
 )
 def test_the_api_handler_gives_each_its_contract_status(exc, status):
@@ -43,17 +42,17 @@ def test_the_api_handler_gives_each_its_contract_status(exc, status):
 
 
 def test_messages_name_the_field_of_each_message_nested_or_not():
-    exc = BadRequest({"name": ["Too long."], "locales": [{}, {"locale": ["Not a tag."]}]})
+    exc = domain.BadRequest({"name": ["Too long."], "locales": [{}, {"locale": ["Not a tag."]}]})
     assert exc.messages() == ["name: Too long.", "locale: Not a tag."]
     assert exc.messages(fields=False) == ["Too long.", "Not a tag."]
 
 
 def test_messages_without_details_is_the_error_itself():
-    assert Conflict().messages() == ["Conflict"]
-    assert EntityNotFound(error="Gone").messages() == ["Gone"]
+    assert domain.Conflict().messages() == ["Conflict"]
+    assert domain.EntityNotFound(error="Gone").messages() == ["Gone"]
 
 
 def test_the_body_keeps_details_as_given():
-    exc = Conflict({"file_key": ["Taken."], "existing_id": "abc"})
+    exc = domain.Conflict({"file_key": ["Taken."], "existing_id": "abc"})
     assert exc.body() == {"error": "Conflict", "details": {"file_key": ["Taken."], "existing_id": "abc"}}
     assert exc.messages() == ["file_key: Taken.", "existing_id: abc"]
