@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from assets import services
-from assets.models import AssetImage, AssetImageLocale, Gravity, StoredFile
+from assets.models import AssetImage, AssetImageLocale, Gravity, Rendition, StoredFile
 from core.admin import (
     DeletedFilter,
     HistoryAdminMixin,
@@ -249,3 +249,22 @@ class StoredFileAdmin(HistoryAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # unused files are erased by purge_deleted
+
+
+@admin.register(Rendition)
+class RenditionAdmin(admin.ModelAdmin):
+    """Read-only: renditions are made on first request or by `render_renditions`."""
+
+    list_display = ["key", "operation", "gravity", "format", "width", "height", "byte_size", "created_at"]
+    list_filter = ["format"]
+    search_fields = ["key", "file__sha256"]
+    readonly_fields = [*list_display, "file", "etag"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # erased with their file by purge_deleted

@@ -13,13 +13,20 @@ class AssetsConfig(AppConfig):
 
         auditlog.register(AssetImage, exclude_fields=["locales"])
         auditlog.register(AssetImageLocale)
-        auditlog.register(StoredFile)
+        auditlog.register(StoredFile)  # not Rendition: derived data, recorded on public first hits
 
         # purge_deleted: images first, then the files no image uses any more.
         from assets import services
         from core import purge
 
         purge.register("images", lambda cutoff, dry_run: services.images_purge_deleted(cutoff=cutoff, dry_run=dry_run))
+        from assets.renditions import services as rendition_services
+
+        # Renditions before the files: their records cascade with a file, their bytes would stay.
+        purge.register(
+            "renditions",
+            lambda cutoff, dry_run: rendition_services.renditions_purge_unused(cutoff=cutoff, dry_run=dry_run),
+        )
         purge.register(
             "stored files", lambda cutoff, dry_run: services.stored_files_purge_unused(cutoff=cutoff, dry_run=dry_run)
         )

@@ -18,15 +18,26 @@ class StoredFile(models.Model):
     content_type = models.CharField(max_length=32)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
+    # The EXIF orientation (1..8; 1 when the file has none), read at upload: rendition
+    # sizes are computed from it without opening the file.
+    orientation = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(byte_size__gte=0), name="stored_file_size_not_negative"),
+            models.CheckConstraint(
+                condition=Q(orientation__gte=1, orientation__lte=8), name="stored_file_orientation_valid"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.key
+
+    @property
+    def upright_size(self) -> tuple[int, int]:
+        """(width, height) as the image is seen: orientations 5 to 8 turn it a quarter."""
+        return (self.height, self.width) if self.orientation >= 5 else (self.width, self.height)
 
 
 class Gravity(models.TextChoices):
@@ -76,3 +87,31 @@ class AssetImageLocale(models.Model):
 
     def __str__(self) -> str:
         return self.locale
+
+
+class Rendition(models.Model):
+    """One rendered output of a stored file, stored once and served many times.
+
+    Unique per output: the file's bytes, the operation (size, quality), the
+    gravity (only for crops; "" otherwise, so fits and widths are shared when an
+    editor changes the gravity) and the format.
+    """
+
+    file = models.ForeignKey(StoredFile, on_delete=models.CASCADE, related_name="renditions")
+    operation = models.CharField(max_length=64)
+    gravity = models.CharField(max_length=16, blank=True, default="")
+    format = models.CharField(max_length=8)
+    key = models.CharField(max_length=255, unique=True)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    byte_size = models.BigIntegerField()
+    etag = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["file", "operation", "gravity", "format"], name="one_rendition_per_output"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

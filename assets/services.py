@@ -57,6 +57,7 @@ def stored_file_upload(*, file) -> tuple[StoredFile, bool]:
                 content_type=info.content_type,
                 width=info.width,
                 height=info.height,
+                orientation=info.orientation,
             )
     except IntegrityError:
         return StoredFile.objects.get(sha256=sha256), False

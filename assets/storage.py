@@ -151,6 +151,16 @@ class ImageInfo:
     extension: str
     width: int
     height: int
+    orientation: int = 1  # EXIF orientation, 1..8
+
+
+def exif_orientation(image) -> int:
+    """The EXIF orientation tag of an opened Pillow image (1 when absent or out of range)."""
+    try:
+        value = int(image.getexif().get(0x0112, 1))
+    except (TypeError, ValueError, OSError, SyntaxError):  # a damaged EXIF block is no orientation
+        return 1
+    return value if 1 <= value <= 8 else 1
 
 
 def inspect_image(file, max_pixels: int | None = None) -> ImageInfo:
@@ -193,6 +203,7 @@ def inspect_image(file, max_pixels: int | None = None) -> ImageInfo:
     with image:
         fmt = image.format
         width, height = image.size
+        orientation = exif_orientation(image)
     if fmt not in SUPPORTED_FORMATS:
         raise unsupported
     if width < 1 or height < 1 or width * height > max_pixels:
@@ -204,7 +215,7 @@ def inspect_image(file, max_pixels: int | None = None) -> ImageInfo:
     else:
         _decode_whole(file, fmt, corrupt)
     content_type, extension = SUPPORTED_FORMATS[fmt]
-    return ImageInfo(content_type, extension, width, height)
+    return ImageInfo(content_type, extension, width, height, orientation)
 
 
 def _decode_whole(file, fmt: str, corrupt: Exception) -> None:

@@ -5,6 +5,7 @@ folder, files on local disk, DEBUG off. Production sets DATABASE_URL,
 SECRET_KEY, ALLOWED_HOSTS and the S3 variables (see README, "Configuration").
 """
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -175,6 +176,26 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("JSON_BODY_MAX_BYTES", 2 * 1024 * 1024)
 FILE_UPLOAD_TEMP_DIR = os.environ.get("FILE_UPLOAD_TEMP_DIR") or None
 
+# Renditions (contract §8; README "Renditions").
+# Signing keys: the first signs, every one verifies (rotation: put the new key first, drop the old
+# one later). Without any, one is derived from SECRET_KEY, so that a local trial needs no setting.
+RENDITION_SIGNING_KEYS = env_list("RENDITION_SIGNING_KEYS") or [
+    hashlib.sha256(f"rendition-signing:{SECRET_KEY}".encode()).hexdigest()
+]
+# Named specs: name=operation, comma-separated.
+RENDITION_PRESETS = dict(
+    item.split("=", 1)
+    for item in env_list("RENDITION_PRESETS", "thumb=fill-160x160,card=fill-800x450,hero=width-1600")
+    if "=" in item
+)
+RENDITION_MAX_SIDE = env_int("RENDITION_MAX_SIDE", 4096)
+# Where /r/ URLs point (a CDN in front of the app, say); empty: the host of the API request.
+RENDITION_BASE_URL = os.environ.get("RENDITION_BASE_URL", "").rstrip("/")
+# Per worker process: renders at once, how long a request waits for a slot, how long a render may take.
+RENDITION_MAX_CONCURRENT = env_int("RENDITION_MAX_CONCURRENT", 2)
+RENDITION_QUEUE_SECONDS = env_int("RENDITION_QUEUE_SECONDS", 15)
+RENDITION_TIMEOUT_SECONDS = env_int("RENDITION_TIMEOUT_SECONDS", 20)
+
 # API keys (contract §1).
 BACKOFFICE_API_KEY_IN_QUERY = env_bool("API_KEY_IN_QUERY", True)
 # How long a verified key is trusted from the cache; a revocation takes effect
@@ -246,5 +267,7 @@ LOGGING = {
     "loggers": {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # libvips reports every step of every render at INFO.
+        "pyvips": {"level": "WARNING"},
     },
 }

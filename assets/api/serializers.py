@@ -14,6 +14,12 @@ class ImageLocaleOutputSerializer(serializers.Serializer):
     caption_html = serializers.CharField()
 
 
+class RenditionOutputSerializer(serializers.Serializer):
+    url = serializers.URLField(help_text="Signed, absolute, public (no API key); the bytes behind it never change.")
+    width = serializers.IntegerField(help_text="The real output width.")
+    height = serializers.IntegerField(help_text="The real output height.")
+
+
 class ImageOutputSerializer(FastOutputSerializer):
     id = serializers.UUIDField()
     file_key = serializers.CharField()
@@ -29,6 +35,11 @@ class ImageOutputSerializer(FastOutputSerializer):
     inserted_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     deleted_at = serializers.DateTimeField(allow_null=True)
+    renditions = serializers.DictField(
+        child=RenditionOutputSerializer(),
+        required=False,
+        help_text="Only with `?renditions=`: each spec as asked → its URL and output size.",
+    )
 
     @staticmethod
     def represent(image: AssetImage) -> dict:

@@ -14,6 +14,8 @@ from assets.api.serializers import (
     UploadOutputSerializer,
     UploadSerializer,
 )
+from assets.renditions.selectors import rendition_urls
+from assets.renditions.specs import InvalidSpec, parse_spec_list
 from assets.storage import HashingUploadHandler
 from core.api.filters import apply_filters
 from core.api.pagination import KeysetPagination
@@ -23,6 +25,36 @@ from core.exceptions import BadRequest
 
 TAG = ["asset images"]
 represent = ImageOutputSerializer.represent
+RENDITIONS = OpenApiParameter(
+    "renditions",
+    str,
+    description=(
+        "Comma-separated rendition specs (at most 20), such as `card.webp,width-640.avif`: adds `renditions`, "
+        "signed URLs with their output size, keyed by each spec as asked. Operations: `fill-WxH`, `fit-WxH`, "
+        "`width-W`, each optionally `-qN` (1..100), or a preset name; formats: webp, avif, jpeg, png."
+    ),
+)
+
+
+def represent_for(request):
+    """`represent`, plus the renditions asked for in `?renditions=` (a 400 naming a bad spec)."""
+    raw = request.query_params.get("renditions")
+    if not raw:
+        return represent
+    try:
+        asked = parse_spec_list(raw)
+    except InvalidSpec as exc:
+        raise BadRequest({"renditions": [f"Invalid spec {exc}."]}) from None
+    except ValueError as exc:
+        raise BadRequest({"renditions": [str(exc)]}) from None
+    base_url = settings.RENDITION_BASE_URL or request.build_absolute_uri("/").rstrip("/")
+
+    def represent_with_renditions(image) -> dict:
+        body = represent(image)
+        body["renditions"] = rendition_urls(image=image, asked=asked, base_url=base_url)
+        return body
+
+    return represent_with_renditions
 
 
 class ImageCollectionView(BaseAPIView):
@@ -37,12 +69,14 @@ class ImageCollectionView(BaseAPIView):
             INCLUDE_DELETED,
             OpenApiParameter("search", str, description="Case-insensitive substring of the name."),
             OpenApiParameter("locale", str, description="Images having a caption in this locale."),
+            RENDITIONS,
         ],
         responses={200: ImageOutputSerializer(many=True), **errors(400)},
     )
     def get(self, request):
+        represent_image = represent_for(request)  # a bad spec is a 400 before any query
         queryset = apply_filters(ImageFilter, request, selectors.image_list(include_deleted=self.include_deleted()))
-        return self.page_response(queryset, represent)
+        return self.page_response(queryset, represent_image)
 
     @extend_schema(
         tags=TAG,
@@ -66,12 +100,13 @@ class ImageByIdView(BaseAPIView):
     @extend_schema(
         tags=TAG,
         operation_id="asset_images_get_by_id",
-        parameters=[ID_PATH, INCLUDE_DELETED],
+        parameters=[ID_PATH, INCLUDE_DELETED, RENDITIONS],
         responses={200: enveloped(ImageOutputSerializer), **errors(400, 404)},
     )
     def get(self, request, id):
+        represent_image = represent_for(request)
         image = selectors.image_get(image_id=id, include_deleted=self.include_deleted())
-        return Response(represent(image))
+        return Response(represent_image(image))
 
 
 class ImageByKeyView(BaseAPIView):
@@ -80,12 +115,13 @@ class ImageByKeyView(BaseAPIView):
     @extend_schema(
         tags=TAG,
         operation_id="asset_images_get_by_key",
-        parameters=[OpenApiParameter("file_key", str, OpenApiParameter.PATH), INCLUDE_DELETED],
+        parameters=[OpenApiParameter("file_key", str, OpenApiParameter.PATH), INCLUDE_DELETED, RENDITIONS],
         responses={200: enveloped(ImageOutputSerializer), **errors(400, 404)},
     )
     def get(self, request, file_key):
+        represent_image = represent_for(request)
         image = selectors.image_get_by_key(file_key=file_key, include_deleted=self.include_deleted())
-        return Response(represent(image))
+        return Response(represent_image(image))
 
 
 class ImageByHashView(BaseAPIView):
@@ -102,12 +138,14 @@ class ImageByHashView(BaseAPIView):
                 description="SHA-256 of the file, 64 hexadecimal characters; anything else is a 400.",
             ),
             INCLUDE_DELETED,
+            RENDITIONS,
         ],
         responses={200: enveloped(ImageOutputSerializer), **errors(400, 404)},
     )
     def get(self, request, file_hash):
+        represent_image = represent_for(request)
         image = selectors.image_get_by_hash(file_hash=file_hash, include_deleted=self.include_deleted())
-        return Response(represent(image))
+        return Response(represent_image(image))
 
 
 class ImageDeleteView(BaseAPIView):

@@ -1,0 +1,153 @@
+"""Rendering with libvips (pyvips): shrink-on-load, crop at gravity, upright, sRGB, no metadata.
+
+`Image.thumbnail` decodes a JPEG or WebP at a fraction of its size when the
+output is small (shrink-on-load), so a 24-megapixel photo is never decoded
+whole for an 800-pixel card; it applies the EXIF orientation, takes the first
+frame of an animated image, and imports the embedded ICC profile (or a CMYK
+fallback). What leaves here is 8-bit sRGB without any metadata, at exactly the
+size the API announced.
+
+Each worker process renders at most RENDITION_MAX_CONCURRENT images at once
+(the others wait up to RENDITION_QUEUE_SECONDS, then get a 503), and a render
+that runs past RENDITION_TIMEOUT_SECONDS is stopped by libvips itself.
+"""
+
+import threading
+import time
+
+import pyvips
+from django.conf import settings
+
+from assets.renditions.specs import Operation
+
+# Every rendition is rendered once: libvips' cache of operations would only hold memory.
+pyvips.cache_set_max(0)
+
+_FORMAT_OPTIONS = {
+    "webp": {"suffix": ".webp", "quality": 80, "options": {"effort": 2, "smart_subsample": True}},
+    "avif": {"suffix": ".avif", "quality": 55, "options": {"effort": 1, "compression": "av1"}},
+    "jpeg": {"suffix": ".jpg", "quality": 82, "options": {"optimize_coding": True, "interlace": True}},
+    "png": {"suffix": ".png", "quality": None, "options": {"compression": 6}},
+}
+# (horizontal, vertical) anchor of each gravity: where the crop keeps the image.
+_ANCHOR = {
+    "center": ("centre", "centre"),
+    "north": ("centre", "low"),
+    "northeast": ("high", "low"),
+    "east": ("high", "centre"),
+    "southeast": ("high", "high"),
+    "south": ("centre", "high"),
+    "southwest": ("low", "high"),
+    "west": ("low", "centre"),
+    "northwest": ("low", "low"),
+}
+
+
+class RenderError(Exception):
+    """The source cannot be rendered (damaged, unsupported); the message says why."""
+
+
+class RenderTimeout(RenderError):
+    pass
+
+
+class RenderBusy(Exception):
+    """Every render slot of this worker stayed busy for the whole wait."""
+
+
+_slots_lock = threading.Lock()
+_slots: tuple[int, threading.BoundedSemaphore] | None = None
+
+
+def _render_slots() -> threading.BoundedSemaphore:
+    global _slots
+    size = max(1, int(settings.RENDITION_MAX_CONCURRENT))
+    with _slots_lock:
+        if _slots is None or _slots[0] != size:
+            _slots = (size, threading.BoundedSemaphore(size))
+        return _slots[1]
+
+
+def render(
+    *,
+    source: str | bytes,
+    operation: Operation,
+    gravity: str,
+    fmt: str,
+    source_size: tuple[int, int],
+    output_size: tuple[int, int],
+) -> bytes:
+    """The encoded rendition of `source` (a local path or the file's bytes).
+
+    `source_size` is the upright size of the source as recorded at upload and
+    `output_size` the size the API announced (Operation.output_size); the
+    output has exactly that size.
+    """
+    slots = _render_slots()
+    if not slots.acquire(timeout=settings.RENDITION_QUEUE_SECONDS):
+        raise RenderBusy()
+    try:
+        return _render(source, operation, gravity, fmt, source_size, output_size)
+    finally:
+        slots.release()
+
+
+def _thumbnail(source: str | bytes, width: int, **options) -> pyvips.Image:
+    # fail_on="error": a truncated file is refused rather than rendered half grey.
+    if isinstance(source, bytes | bytearray | memoryview):
+        return pyvips.Image.thumbnail_buffer(source, width, fail_on="error", **options)
+    return pyvips.Image.thumbnail(source, width, fail_on="error", **options)
+
+
+def _render(source, operation: Operation, gravity: str, fmt: str, source_size, output_size) -> bytes:
+    out_w, out_h = output_size
+    try:
+        if operation.crops:
+            src_w, src_h = source_size
+            # Only one axis overflows the box: the gravity's anchor on that axis decides the crop.
+            horizontal, vertical = _ANCHOR.get(gravity, _ANCHOR["center"])
+            crop = horizontal if src_w * out_h > src_h * out_w else vertical
+            image = _thumbnail(source, out_w, height=out_h, crop=crop)
+        else:
+            image = _thumbnail(source, out_w, height=out_h, size="force")
+        if (image.width, image.height) != (out_w, out_h):
+            # A source whose recorded size is off by rounding: keep the announced size.
+            image = image.thumbnail_image(out_w, height=out_h, size="force")
+        image = _to_srgb(image, fmt)
+        return _encode(image, operation, fmt)
+    except pyvips.Error as exc:
+        message = str(exc).strip().splitlines()
+        if "killed" in str(exc).lower() or "cancel" in str(exc).lower():
+            raise RenderTimeout("The render took longer than the limit.") from None
+        raise RenderError(message[0] if message else "libvips could not read the image") from None
+
+
+def _to_srgb(image: pyvips.Image, fmt: str) -> pyvips.Image:
+    if image.get_typeof("icc-profile-data") or image.interpretation == "cmyk":
+        # The embedded profile when there is one, else libvips' built-in CMYK or sRGB profile.
+        fallback = "cmyk" if image.interpretation == "cmyk" else "srgb"
+        image = image.icc_transform("srgb", embedded=True, input_profile=fallback, intent="perceptual")
+    if image.interpretation not in ("srgb",):
+        image = image.colourspace("srgb")
+    if image.format != "uchar":
+        image = image.cast("uchar")
+    if fmt == "jpeg" and image.hasalpha():
+        image = image.flatten(background=[255, 255, 255])
+    return image
+
+
+def _encode(image: pyvips.Image, operation: Operation, fmt: str) -> bytes:
+    options = _FORMAT_OPTIONS[fmt]
+    kwargs = dict(options["options"])
+    if options["quality"] is not None:
+        kwargs["Q"] = operation.quality or options["quality"]
+    deadline = time.monotonic() + settings.RENDITION_TIMEOUT_SECONDS
+
+    def stop_when_late(img, progress):
+        if time.monotonic() > deadline:
+            img.set_kill(True)
+
+    image.set_progress(True)
+    image.signal_connect("eval", stop_when_late)
+    # keep=none: no EXIF (GPS, camera), no XMP, no ICC profile: the pixels are sRGB already.
+    return image.write_to_buffer(options["suffix"], keep="none", **kwargs)
