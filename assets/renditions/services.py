@@ -78,8 +78,13 @@ def _find(stored: StoredFile, operation: Operation, gravity: str, fmt: str) -> R
     return Rendition.objects.filter(file=stored, operation=operation.name, gravity=gravity, format=fmt).first()
 
 
-def rendition_ensure(*, stored: StoredFile, operation: Operation, gravity: str, fmt: str) -> tuple[Rendition, bool]:
+def rendition_ensure(
+    *, stored: StoredFile, operation: Operation, gravity: str, fmt: str, check_storage: bool = False
+) -> tuple[Rendition, bool]:
     """The output's record, rendered and stored first if needed; (record, rendered now).
+
+    With check_storage (staff commands, never a request), a record whose file
+    is missing from storage is dropped and the output rendered again.
 
     Not one transaction around everything on purpose: on SQLite a transaction
     takes the database's write lock, which a render would hold for its whole
@@ -89,6 +94,9 @@ def rendition_ensure(*, stored: StoredFile, operation: Operation, gravity: str, 
     """
     gravity = gravity if operation.crops else ""
     existing = _find(stored, operation, gravity, fmt)
+    if existing is not None and check_storage and not default_storage.exists(existing.key):
+        rendition_forget(key=existing.key)
+        existing = None
     if existing is not None:
         return existing, False
     key = rendition_key(sha256=stored.sha256, operation=operation, gravity=gravity, fmt=fmt)

@@ -1,4 +1,4 @@
-"""Renditions on object storage (moto's S3 server on loopback): rendered from the bucket, stored in it, served from it."""
+"""Renditions on object storage (moto's S3 server on loopback): rendered from the bucket, stored and served there."""
 
 from types import SimpleNamespace
 from unittest import mock
