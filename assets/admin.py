@@ -7,10 +7,12 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from assets import services
-from assets.models import AssetImage, AssetImageLocale, Gravity, Rendition, StoredFile
+from assets.models import AssetImage, AssetImageLocale, Rendition, StoredFile
+from assets.renditions.selectors import rendition_url
+from assets.renditions.specs import InvalidSpec, parse_spec
 from core.admin import (
     DeletedFilter,
     HistoryAdminMixin,
@@ -21,33 +23,52 @@ from core.admin import (
 from core.exceptions import DomainError
 from core.validators import is_language_tag
 
-# Where the crop anchor sits: the thumbnail is cropped to a square around it.
-GRAVITY_POSITION = {
-    Gravity.CENTER: "center",
-    Gravity.NORTH: "center top",
-    Gravity.NORTHEAST: "right top",
-    Gravity.EAST: "right center",
-    Gravity.SOUTHEAST: "right bottom",
-    Gravity.SOUTH: "center bottom",
-    Gravity.SOUTHWEST: "left bottom",
-    Gravity.WEST: "left center",
-    Gravity.NORTHWEST: "left top",
-}
+
+def _spec(text: str, fallback: str):
+    try:
+        return parse_spec(text)
+    except InvalidSpec:  # the operator renamed or removed the preset
+        return parse_spec(fallback)
 
 
 def thumbnail(image: AssetImage | None, size: int = 64) -> str:
+    """The `thumb` rendition (a square crop at the gravity), never the full original."""
     if image is None or image.file_id is None:
         return "—"
-    from django.core.files.storage import default_storage
-
+    rendition = rendition_url(image=image, spec=_spec("thumb.webp", "fill-160x160.webp"))
     return format_html(
-        '<img src="{}" alt="" title="gravity: {}" class="asset-thumb" '
-        'style="width:{}px;height:{}px;object-fit:cover;object-position:{};border-radius:4px">',
-        default_storage.url(image.file.key),
+        '<img src="{}" alt="" title="gravity: {}" class="asset-thumb" width="{}" height="{}" loading="lazy" '
+        'style="object-fit:cover;border-radius:4px;background:#eee">',
+        rendition["url"],
         image.gravity,
         size,
         size,
-        GRAVITY_POSITION.get(image.gravity, "center"),
+    )
+
+
+def crop_previews(image: AssetImage) -> str:
+    """Each preset as pages will show it, at the image's gravity, drawn through its rendition."""
+    rows = []
+    for name, operation in settings.RENDITION_PRESETS.items():  # in the operator's order
+        rendition = rendition_url(image=image, spec=_spec(f"{name}.webp", f"{operation}.webp"))
+        width, height = rendition["width"], rendition["height"]
+        shown = min(width, 320)
+        rows.append(
+            (name, rendition["url"], name, shown, round(height * shown / width), name, operation, width, height)
+        )
+    figures = format_html_join(
+        "",
+        '<figure class="asset-crop" data-preset="{}" style="display:inline-block;margin:0 16px 12px 0;'
+        'vertical-align:top"><img src="{}" alt="{} preview" width="{}" height="{}" '
+        'style="border:1px solid var(--hairline-color);border-radius:4px;background:#eee">'
+        '<figcaption style="font-size:12px;color:var(--body-quiet-color)">{} · {} · {}×{}</figcaption></figure>',
+        rows,
+    )
+    return format_html(
+        '<div class="asset-crops">{}</div><p style="margin:0;color:var(--body-quiet-color)">Cropped at gravity '
+        "“{}”. Change the gravity and save to see the new crops.</p>",
+        figures,
+        image.gravity,
     )
 
 
@@ -200,9 +221,9 @@ class AssetImageAdmin(ServiceSaveAdminMixin, SoftDeleteAdminMixin, HistoryAdminM
     def thumb(self, obj):
         return thumbnail(obj)
 
-    @admin.display(description="preview")
+    @admin.display(description="crop previews")
     def preview(self, obj):
-        return thumbnail(obj, size=240) if obj and obj.pk else "—"
+        return crop_previews(obj) if obj and obj.pk else "—"
 
     @admin.display(description="file key", ordering="file__key")
     def file_key(self, obj):

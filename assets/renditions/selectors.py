@@ -11,17 +11,17 @@ def rendition_urls(*, image: AssetImage, asked: list[tuple[str, Spec]], base_url
     No query and no file access: the size comes from the upright size recorded
     at upload, the URL from the HMAC of the parts.
     """
+    return {text: rendition_url(image=image, spec=spec, base_url=base_url) for text, spec in asked}
+
+
+def rendition_url(*, image: AssetImage, spec: Spec, base_url: str = "") -> dict:
+    """{url, width, height} of one rendition of an image (a path alone without base_url)."""
     stored = image.file
-    upright = stored.upright_size
-    urls = {}
-    for text, spec in asked:
-        operation = spec.operation
-        width, height = operation.output_size(*upright)
-        path = signed_path(
-            image_id=image.id, sha256=stored.sha256, operation=operation, gravity=image.gravity, fmt=spec.format
-        )
-        urls[text] = {"url": base_url + path, "width": width, "height": height}
-    return urls
+    width, height = spec.operation.output_size(*stored.upright_size)
+    path = signed_path(
+        image_id=image.id, sha256=stored.sha256, operation=spec.operation, gravity=image.gravity, fmt=spec.format
+    )
+    return {"url": base_url + path, "width": width, "height": height}
 
 
 def rendition_stored(*, ref: RenditionRef) -> tuple[str, int, str] | None:

@@ -5,6 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from assets.models import AssetImage, StoredFile
+from assets.renditions.selectors import rendition_url
+from assets.renditions.specs import parse_spec
 from assets.services import image_create, image_soft_delete, stored_file_upload
 from tests.utils import image_bytes
 
@@ -17,13 +19,14 @@ def image():
     return image_create(file_key=stored.key, name="Harbour at dawn", gravity="north")
 
 
-def test_changelist_shows_thumbnail_with_crop_anchor(admin_client, image):
+def test_changelist_shows_the_thumb_rendition_cropped_at_the_gravity(admin_client, image):
     response = admin_client.get(reverse("admin:assets_assetimage_changelist"))
     assert response.status_code == 200
     html = response.content.decode()
     assert "Harbour at dawn" in html
-    assert image.file.key in html
-    assert "object-position:center top" in html  # gravity north
+    thumb = rendition_url(image=image, spec=parse_spec("thumb.webp"))["url"]
+    assert f'<img src="{thumb}"' in html  # the rendition, not the original
+    assert thumb.endswith("_north.webp")
 
 
 def test_changelist_search_by_hash_and_deleted_filter(admin_client, image):
@@ -86,10 +89,14 @@ def test_add_page_refuses_a_second_live_image_of_the_same_file(admin_client, ima
     assert AssetImage.all_objects.count() == 1
 
 
-def test_change_page_renders_with_preview(admin_client, image):
+def test_change_page_shows_a_crop_preview_of_each_preset_through_its_rendition(admin_client, image, settings):
+    settings.RENDITION_PRESETS = {"thumb": "fill-160x160", "card": "fill-800x450", "hero": "width-1600"}
     response = admin_client.get(reverse("admin:assets_assetimage_change", args=[image.pk]))
     assert response.status_code == 200
-    assert "width:240px" in response.content.decode()
+    html = response.content.decode()
+    for name, spec in settings.RENDITION_PRESETS.items():
+        url = rendition_url(image=image, spec=parse_spec(f"{name}.webp"))["url"]
+        assert f'data-preset="{name}"' in html and url in html and spec in html
 
 
 def test_soft_delete_and_restore_actions(admin_client, image):

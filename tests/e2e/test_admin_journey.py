@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from assets.models import AssetImage
+from tests.assets.renditions_helpers import BLUE, RED, close_to, encode, stripes, upload_image
 from tests.utils import image_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -64,12 +65,12 @@ def test_editor_uploads_captions_deletes_and_restores_images(page, screenshot_di
     captions = dict(harbour.locales.values_list("locale", "caption_html"))
     assert captions == {"en": "<p>The <em>harbour</em></p>", "fr": "<p>Le <strong>port</strong></p>"}
 
-    # The thumbnail is there and shows the crop anchor.
+    # The thumbnail is the `thumb` rendition, cropped at the gravity (a 160×90 source gives a 90×90 square).
     page.goto("/admin/assets/assetimage/")
-    thumb = page.locator(f"img.asset-thumb[src$='{harbour.file.key.rsplit('/', 1)[1]}']")
+    thumb = page.locator(f"img.asset-thumb[src*='{harbour.pk.hex}']")
     thumb.wait_for()
-    assert thumb.evaluate("img => img.complete && img.naturalWidth") == 160
-    assert "center top" in thumb.get_attribute("style")
+    assert thumb.evaluate("img => img.complete && img.naturalWidth") == 90
+    assert thumb.get_attribute("src").endswith("_north.webp")
     page.screenshot(path=screenshot_dir / "04-image-list.png", full_page=True)
 
     # Soft delete one, find it with the deleted filter, restore it.
@@ -88,6 +89,45 @@ def test_editor_uploads_captions_deletes_and_restores_images(page, screenshot_di
     page.wait_for_selector("text=Restored 1 asset image.")
     market.refresh_from_db()
     assert market.deleted_at is None
+
+
+CENTRE_PIXEL = """img => {
+    const canvas = document.createElement("canvas");
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    const context = canvas.getContext("2d");
+    context.drawImage(img, 0, 0);
+    return Array.from(context.getImageData(canvas.width / 2, canvas.height / 2, 1, 1).data);
+}"""
+
+
+def loaded_preview(page, preset: str):
+    preview = page.locator(f"figure.asset-crop[data-preset='{preset}'] img")
+    preview.wait_for()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=preview.element_handle(), timeout=30000)
+    return preview
+
+
+def test_editor_changes_the_gravity_and_the_crop_previews_follow(page, screenshot_dir):
+    # A wide photo: red on the left, green in the middle, blue on the right.
+    image = upload_image(encode(stripes((1200, 400)), "JPEG"), name="Three stripes", gravity="west")
+    log_in(page)
+    page.goto(f"/admin/assets/assetimage/{image.pk}/change/")
+    before = loaded_preview(page, "thumb")
+    assert close_to(before.evaluate(CENTRE_PIXEL), RED)  # the square crop keeps the left side
+    # The card is 16:9 but never upscaled: the largest 16:9 box of a 1200×400 photo is 711×400.
+    card = loaded_preview(page, "card")
+    assert card.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [711, 400]
+    page.screenshot(path=screenshot_dir / "09-crop-previews-west.png", full_page=True)
+
+    page.select_option("#id_gravity", "east")
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist .success")
+    after = loaded_preview(page, "thumb")
+    assert close_to(after.evaluate(CENTRE_PIXEL), BLUE)  # now the right side
+    page.screenshot(path=screenshot_dir / "10-crop-previews-east.png", full_page=True)
+    image.refresh_from_db()
+    assert image.gravity == "east"
 
 
 ICON = (
