@@ -169,23 +169,29 @@ def memory_kib(pid: int, field: str) -> int:
     raise KeyError(field)
 
 
-def timed_first_hits(port, key, image_id, specs, pid=None) -> tuple[list[float], list[float]]:
-    times, growth = [], []
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all its threads (libvips renders on several)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed_first_hits(port, key, image_id, specs, pid) -> tuple[list[float], list[float], list[float]]:
+    """Wall time, worker CPU time and worker peak memory growth (MB) of each first hit."""
+    times, cpu, growth = [], [], []
     for spec in specs:
         path = rendition_path(port, key, image_id, spec)
-        if pid:
-            Path(f"/proc/{pid}/clear_refs").write_text("5")  # reset the peak (VmHWM) to the current RSS
-            before = memory_kib(pid, "VmRSS")
+        Path(f"/proc/{pid}/clear_refs").write_text("5")  # reset the peak (VmHWM) to the current RSS
+        before, cpu_before = memory_kib(pid, "VmRSS"), cpu_seconds(pid)
         start = time.perf_counter()
         status, body, _ = request(port, path)
         times.append(time.perf_counter() - start)
+        cpu.append(cpu_seconds(pid) - cpu_before)
         assert status == 200, (status, body[:200])
-        if pid:
-            growth.append((memory_kib(pid, "VmHWM") - before) / 1024)
-    return times, growth
+        growth.append((memory_kib(pid, "VmHWM") - before) / 1024)
+    return times, cpu, growth
 
 
-def thumbor_first_hits(executable: str, folder: Path, photo: Path, runs: int) -> list[float] | str:
+def thumbor_first_hits(executable: str, folder: Path, photo: Path, runs: int) -> tuple[list, list] | str:
     if not Path(executable).exists():
         return f"not run: no thumbor at {executable}"
     port = free_port()
@@ -212,9 +218,10 @@ def thumbor_first_hits(executable: str, folder: Path, photo: Path, runs: int) ->
             if time.monotonic() > deadline or process.poll() is not None:
                 return "not run: thumbor did not start:\n" + (folder / "thumbor.log").read_text()[-2000:]
             time.sleep(0.2)
-        times = []
+        times, cpu = [], []
         for n in range(runs + 1):
             path = f"/unsafe/800x450/filters:format(webp):quality({70 + n})/{photo.name}"
+            cpu_before = cpu_seconds(process.pid)
             start = time.perf_counter()
             status, body, _ = request(port, path)
             elapsed = time.perf_counter() - start
@@ -222,7 +229,8 @@ def thumbor_first_hits(executable: str, folder: Path, photo: Path, runs: int) ->
                 return f"not run: thumbor answered {status}: {body[:200]!r}"
             if n:  # the first request also loads thumbor's engine
                 times.append(elapsed)
-        return times
+                cpu.append(cpu_seconds(process.pid) - cpu_before)
+        return times, cpu
     finally:
         process.terminate()
         process.wait(timeout=15)
@@ -319,16 +327,20 @@ def main() -> None:
         print(f"source: {SIZE[0]}×{SIZE[1]} JPEG, {make_photo(photo) / 1e6:.1f} MB")
 
         # 2. Engines in this process, alternating.
-        vips_times, pillow_times = [], []
+        samples = {"libvips engine": ([], []), "Pillow baseline": ([], [])}
         vips_engine(photo), pillow_baseline(photo)  # warm both (libraries loaded, caches of the OS)
         for _ in range(args.runs):
-            for engine, times in ((vips_engine, vips_times), (pillow_baseline, pillow_times)):
-                start = time.perf_counter()
+            for name, engine in (("libvips engine", vips_engine), ("Pillow baseline", pillow_baseline)):
+                start, cpu_start = time.perf_counter(), time.process_time()
                 engine(photo)
-                times.append(time.perf_counter() - start)
-        vips_ms, pillow_ms = statistics.median(vips_times), statistics.median(pillow_times)
-        print("\n== fill-800x450.webp from the 24 MP JPEG, in-process (median) ==")
-        print(f"libvips engine: {ms(vips_ms)}   Pillow baseline: {ms(pillow_ms)}   ratio {pillow_ms / vips_ms:.1f}x")
+                samples[name][0].append(time.perf_counter() - start)
+                samples[name][1].append(time.process_time() - cpu_start)
+        print("\n== fill-800x450.webp from the 24 MP JPEG, in-process (medians; CPU counts every thread) ==")
+        medians = {name: tuple(map(statistics.median, pair)) for name, pair in samples.items()}
+        for name, (wall, cpu) in medians.items():
+            print(f"{name}: wall {ms(wall)}, CPU {ms(cpu)}")
+        (vips_wall, vips_cpu), (pil_wall, pil_cpu) = medians.values()
+        print(f"Pillow / libvips: wall {pil_wall / vips_wall:.1f}x, CPU {pil_cpu / vips_cpu:.1f}x")
 
         # 3. Through gunicorn.
         media = folder / "media"
@@ -350,10 +362,11 @@ def main() -> None:
         image = upload(port, key, photo.read_bytes(), "photo-24mp.jpg")
         pid = worker_pid(servers[0])
         specs = [f"fill-800x450-q{70 + n}.webp" for n in range(args.runs)]
-        times, growth = timed_first_hits(port, key, image["id"], specs, pid)
+        times, cpu, growth = timed_first_hits(port, key, image["id"], specs, pid)
         print("\n== first hit through gunicorn, fill-800x450.webp (a new quality each time) ==")
         print(
-            f"median {ms(statistics.median(times))}  (min {ms(min(times))}, max {ms(max(times))});  "
+            f"wall median {ms(statistics.median(times))} (min {ms(min(times))}, max {ms(max(times))}); "
+            f"worker CPU median {ms(statistics.median(cpu))}; "
             f"worker peak memory growth: first hit {growth[0]:.1f} MB, max {max(growth):.1f} MB"
         )
 
@@ -362,16 +375,19 @@ def main() -> None:
         if isinstance(thumbor, str):
             print(thumbor)
         else:
-            median = statistics.median(thumbor)
-            print(f"median {ms(median)}  → ours is {median / statistics.median(times):.1f}x faster")
+            wall, thumbor_cpu = map(statistics.median, thumbor)
+            print(
+                f"wall median {ms(wall)}, CPU median {ms(thumbor_cpu)}  → thumbor / ours: "
+                f"wall {wall / statistics.median(times):.1f}x, CPU {thumbor_cpu / statistics.median(cpu):.1f}x"
+            )
 
-        avif_times, avif_growth = timed_first_hits(
+        avif_times, avif_cpu, avif_growth = timed_first_hits(
             port, key, image["id"], [f"width-800-q{50 + n}.avif" for n in range(args.runs)], pid
         )
         print("\n== first hit, width-800.avif ==")
         print(
-            f"median {ms(statistics.median(avif_times))}, max {ms(max(avif_times))}; "
-            f"peak growth {max(avif_growth):.1f} MB"
+            f"wall median {ms(statistics.median(avif_times))}, max {ms(max(avif_times))}; "
+            f"worker CPU median {ms(statistics.median(avif_cpu))}; peak growth {max(avif_growth):.1f} MB"
         )
 
         # 6. 32 simultaneous first hits over two processes.
