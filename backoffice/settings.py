@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Public rendition hits (/r/…) are answered here, before the rest (assets/renditions/middleware.py).
+    "assets.renditions.middleware.RenditionMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves the admin's and the API docs' static files under gunicorn (after collectstatic).
     "whitenoise.middleware.WhiteNoiseMiddleware",

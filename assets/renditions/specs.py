@@ -36,7 +36,7 @@ class Operation:
     height: int | None  # None for "width"
     quality: int | None = None
 
-    @property
+    @functools.cached_property  # computed for every URL of a list page otherwise
     def name(self) -> str:
         """The canonical text, as in URLs and records: fill-800x450-q70."""
         size = f"{self.width}" if self.kind == "width" else f"{self.width}x{self.height}"

@@ -300,7 +300,7 @@ def list_page_cost(database_url: str, pages: int) -> dict:
             client.get(path)
         result[f"{label}_queries"] = len(queries)
     samples = {"plain": [], "renditions": []}
-    for _ in range(5):  # alternating samples, the median of each
+    for _ in range(9):  # alternating samples, the median of each
         for label, path in (("plain", plain), ("renditions", with_urls)):
             start = time.process_time()
             for _ in range(pages):
