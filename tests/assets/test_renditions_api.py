@@ -93,3 +93,18 @@ def test_urls_for_a_list_page_cost_no_extra_query(api, django_assert_num_queries
 def test_a_reader_key_suffices_and_no_key_is_a_401(client_for, make_key, image):
     assert client_for(make_key("assets:read")).get(f"{API}/assets/images?renditions=card.webp").status_code == 200
     assert client_for().get(f"{API}/assets/images?renditions=card.webp").status_code == 401
+
+
+def test_the_migration_reads_the_orientation_of_existing_files():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    exif = stripes((30, 10)).getexif()
+    exif[0x0112] = 8
+    uploaded = upload_image(encode(stripes((30, 10)), "JPEG", exif=exif.tobytes()), filename="old.jpg")
+    type(uploaded.file).objects.filter(pk=uploaded.file_id).update(orientation=1)  # as before the migration
+    migration = import_module("assets.migrations.0002_stored_file_orientation_and_renditions")
+    migration.read_orientations(apps, None)
+    uploaded.file.refresh_from_db()
+    assert uploaded.file.orientation == 8

@@ -283,3 +283,12 @@ def test_other_methods_are_a_json_405(api, public):
     image = upload_image(encode(stripes(), "PNG"))
     response = public.post(url_of(api, image, "thumb.webp"))
     assert response.status_code == 405 and response.json()["error"] == "Method not allowed"
+
+
+def test_without_the_middleware_the_urlconf_route_answers_the_same(api, public, settings):
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith("RenditionMiddleware")]
+    image = upload_image(encode(stripes(), "PNG"))
+    path = url_of(api, image, "thumb.webp")
+    assert fetch(public, path)[0].status_code == 200
+    assert public.get(path.replace("_center", "_north")).status_code == 403
+    assert public.get("/r/garbage").json() == {"error": "Invalid rendition URL"}
