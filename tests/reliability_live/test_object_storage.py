@@ -1,4 +1,4 @@
-"""Object storage for real (issue 7, item 6): uploads, creates, dedup and verify_assets on an S3 server.
+"""Object storage for real (issue 7, item 6): uploads, creates, dedup, verify_assets and renditions on an S3 server.
 
 moto's server mode listens on 127.0.0.1; django-storages talks to it over HTTP
 with the same options production builds from the S3_* variables. The last test
@@ -11,16 +11,20 @@ from datetime import timedelta
 from http.client import HTTPConnection
 from io import StringIO
 from types import SimpleNamespace
+from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client as DjangoClient
 from django.utils import timezone
+from storages.backends.s3 import S3Storage
 
-from assets.models import AssetImage, StoredFile
+from assets.models import AssetImage, Rendition, StoredFile
 from assets.storage import storage_key
+from tests.assets.renditions_helpers import BLUE, RED, close_to, decode, encode, path_of, stripes
 from tests.utils import API, image_bytes
 from tools.reliability.harness import Client, Server, files_under, manage, prepare_database, server_env, workdir
 from tools.reliability.objectstore import (
@@ -286,3 +290,26 @@ def test_a_server_configured_by_the_s3_variables_stores_in_the_bucket(endpoint):
         assert fixed.returncode == 0, fixed.stdout + fixed.stderr
         assert object_keys(client, bucket) == stored
         assert "records checked: 2, missing: 0, wrong content: 0, orphans: 1 (removed)" in fixed.stdout
+
+
+def test_a_rendition_is_rendered_from_the_bucket_stored_in_it_and_then_served_without_a_lookup(api, s3, monkeypatch):
+    content = encode(stripes((300, 100), (RED, RED, BLUE)), "JPEG")
+    key = api.post(
+        f"{API}/assets/images/upload", {"file": SimpleUploadedFile("p.jpg", content)}, format="multipart"
+    ).json()["data"]["file_key"]
+    image = api.post(f"{API}/assets/images", {"file_key": key, "name": "S3", "gravity": "east"}, format="json")
+    image_id = image.json()["data"]["id"]
+    data = api.get(f"{API}/assets/images/by-id/{image_id}", {"renditions": "fill-50x50.webp"}).json()["data"]
+    path = path_of(data["renditions"]["fill-50x50.webp"]["url"])
+
+    first = DjangoClient().get(path)
+    body = b"".join(first.streaming_content)
+    assert first.status_code == 200
+    assert close_to(decode(body).convert("RGB").getpixel((25, 25)), BLUE)  # the east side
+    record = Rendition.objects.get()
+    assert record.key in object_keys(s3.client, s3.bucket)
+    assert s3.client.head_object(Bucket=s3.bucket, Key=record.key)["ContentType"] == "image/webp"
+
+    monkeypatch.setattr(S3Storage, "exists", mock.Mock(side_effect=AssertionError("exists() on a hit")))
+    again = DjangoClient().get(path)
+    assert again.status_code == 200 and b"".join(again.streaming_content) == body
