@@ -292,3 +292,17 @@ def test_without_the_middleware_the_urlconf_route_answers_the_same(api, public, 
     assert fetch(public, path)[0].status_code == 200
     assert public.get(path.replace("_center", "_north")).status_code == 403
     assert public.get("/r/garbage").json() == {"error": "Invalid rendition URL"}
+
+
+def test_an_embedded_icc_profile_is_converted_to_srgb_and_dropped(api, public):
+    import pyvips
+
+    srgb = (60, 170, 90)
+    source = (pyvips.Image.black(80, 60) + list(srgb)).cast("uchar").copy(interpretation="srgb")
+    display_p3 = source.icc_transform("p3", input_profile="srgb")  # the same colour, as Display P3 numbers
+    image = upload_image(display_p3.jpegsave_buffer(Q=95), filename="p3.jpg")
+    assert not close_to(decode(display_p3.jpegsave_buffer(Q=95)).getpixel((40, 30)), srgb, tolerance=12)
+    _, body = fetch(public, url_of(api, image, "width-40.png"))
+    rendered = decode(body).convert("RGB")
+    assert close_to(rendered.getpixel((20, 15)), srgb, tolerance=6)
+    assert "icc_profile" not in decode(body).info
