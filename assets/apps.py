@@ -6,6 +6,12 @@ class AssetsConfig(AppConfig):
     verbose_name = "Asset images"
 
     def ready(self) -> None:
+        from django.core import checks
+
+        from assets.renditions.checks import check_rendition_settings
+
+        checks.register(check_rendition_settings)
+
         # Explicit registration for the audit trail (core.AuditLogEntry).
         from auditlog.registry import auditlog
 

@@ -18,7 +18,8 @@ MAX_SPECS = 20  # per request (contract §8)
 _OPERATION = re.compile(
     r"^(?:(?P<kind>fill|fit)-(?P<w>\d{1,5})x(?P<h>\d{1,5})|width-(?P<width>\d{1,5}))(?:-q(?P<q>\d{1,3}))?$"
 )
-_PRESET = re.compile(r"^(?P<name>[a-z][a-z0-9_]{0,31})(?:-q(?P<q>\d{1,3}))?$")
+PRESET_NAME = r"[a-z][a-z0-9_]{0,31}"
+_PRESET = re.compile(rf"^(?P<name>{PRESET_NAME})(?:-q(?P<q>\d{{1,3}}))?$")
 
 
 class InvalidSpec(ValueError):

@@ -83,3 +83,12 @@ def test_a_list_keeps_each_spec_as_asked_and_refuses_more_than_twenty():
 )
 def test_output_size_never_upscales_and_keeps_the_shape(operation, source, expected):
     assert parse_operation(operation).output_size(*source) == expected
+
+
+def test_bad_rendition_settings_are_refused_by_the_system_checks(settings):
+    from assets.renditions.checks import check_rendition_settings
+
+    assert check_rendition_settings() == []
+    settings.RENDITION_PRESETS = {"card": "fill-800x", "Big": "width-10"}
+    settings.RENDITION_SIGNING_KEYS = []
+    assert {error.id for error in check_rendition_settings()} == {"assets.E001", "assets.E002", "assets.E003"}
