@@ -63,6 +63,7 @@ from reliability.harness import (  # noqa: E402 - after the path is set, so that
 )
 
 SIZE = (6000, 4000)
+SECTIONS = ("engines", "first", "thumbor", "avif", "race", "cached", "list")
 DEFAULT_THUMBOR = "/tmp/thumbor-venv/bin/thumbor"
 
 
@@ -316,7 +317,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=9, help="first hits per figure (default: %(default)s)")
     parser.add_argument("--thumbor", default=DEFAULT_THUMBOR, help="thumbor executable (default: %(default)s)")
     parser.add_argument("--wrk-seconds", type=int, default=5, help="seconds per wrk round (default: %(default)s)")
+    parser.add_argument(
+        "--only",
+        type=lambda value: set(value.split(",")),
+        default=set(SECTIONS),
+        help=f"comma-separated sections among {', '.join(SECTIONS)} (default: all)",
+    )
     args = parser.parse_args()
+    unknown = args.only - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
     os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-used-anywhere-else-0123456789")
     os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,testserver")
@@ -327,20 +337,8 @@ def main() -> None:
         print(f"source: {SIZE[0]}×{SIZE[1]} JPEG, {make_photo(photo) / 1e6:.1f} MB")
 
         # 2. Engines in this process, alternating.
-        samples = {"libvips engine": ([], []), "Pillow baseline": ([], [])}
-        vips_engine(photo), pillow_baseline(photo)  # warm both (libraries loaded, caches of the OS)
-        for _ in range(args.runs):
-            for name, engine in (("libvips engine", vips_engine), ("Pillow baseline", pillow_baseline)):
-                start, cpu_start = time.perf_counter(), time.process_time()
-                engine(photo)
-                samples[name][0].append(time.perf_counter() - start)
-                samples[name][1].append(time.process_time() - cpu_start)
-        print("\n== fill-800x450.webp from the 24 MP JPEG, in-process (medians; CPU counts every thread) ==")
-        medians = {name: tuple(map(statistics.median, pair)) for name, pair in samples.items()}
-        for name, (wall, cpu) in medians.items():
-            print(f"{name}: wall {ms(wall)}, CPU {ms(cpu)}")
-        (vips_wall, vips_cpu), (pil_wall, pil_cpu) = medians.values()
-        print(f"Pillow / libvips: wall {pil_wall / vips_wall:.1f}x, CPU {pil_cpu / vips_cpu:.1f}x")
+        if "engines" in args.only:
+            engines(photo, args.runs)
 
         # 3. Through gunicorn.
         media = folder / "media"
@@ -357,85 +355,126 @@ def main() -> None:
         )
         key = prepare_database(env)
         servers = [Server(env, folder / f"server-{n}.log") for n in range(2)]
-        servers[0].start()
-        port = servers[0].port
-        image = upload(port, key, photo.read_bytes(), "photo-24mp.jpg")
-        pid = worker_pid(servers[0])
-        specs = [f"fill-800x450-q{70 + n}.webp" for n in range(args.runs)]
-        times, cpu, growth = timed_first_hits(port, key, image["id"], specs, pid)
-        print("\n== first hit through gunicorn, fill-800x450.webp (a new quality each time) ==")
-        print(
-            f"wall median {ms(statistics.median(times))} (min {ms(min(times))}, max {ms(max(times))}); "
-            f"worker CPU median {ms(statistics.median(cpu))}; "
-            f"worker peak memory growth: first hit {growth[0]:.1f} MB, max {max(growth):.1f} MB"
-        )
+        try:
+            servers[0].start()
+            port = servers[0].port
+            image = upload(port, key, photo.read_bytes(), "photo-24mp.jpg")
+            pid = worker_pid(servers[0])
+            times = cpu = None
+            if "first" in args.only:
+                specs = [f"fill-800x450-q{70 + n}.webp" for n in range(args.runs)]
+                times, cpu, growth = timed_first_hits(port, key, image["id"], specs, pid)
+                print("\n== first hit through gunicorn, fill-800x450.webp (a new quality each time) ==")
+                print(
+                    f"wall median {ms(statistics.median(times))} (min {ms(min(times))}, max {ms(max(times))}); "
+                    f"worker CPU median {ms(statistics.median(cpu))}; "
+                    f"worker peak memory growth: first hit {growth[0]:.1f} MB, max {max(growth):.1f} MB"
+                )
 
-        thumbor = thumbor_first_hits(args.thumbor, folder, photo, args.runs)
-        print("\n== thumbor, same file and output, its own server on loopback ==")
-        if isinstance(thumbor, str):
-            print(thumbor)
-        else:
-            wall, thumbor_cpu = map(statistics.median, thumbor)
-            print(
-                f"wall median {ms(wall)}, CPU median {ms(thumbor_cpu)}  → thumbor / ours: "
-                f"wall {wall / statistics.median(times):.1f}x, CPU {thumbor_cpu / statistics.median(cpu):.1f}x"
-            )
+            if "thumbor" in args.only:
+                thumbor = thumbor_first_hits(args.thumbor, folder, photo, args.runs)
+                print("\n== thumbor, same file and output, its own server on loopback ==")
+                if isinstance(thumbor, str):
+                    print(thumbor)
+                else:
+                    wall, thumbor_cpu = map(statistics.median, thumbor)
+                    line = f"wall median {ms(wall)}, CPU median {ms(thumbor_cpu)}"
+                    if times:
+                        line += (
+                            f"  → thumbor / ours: wall {wall / statistics.median(times):.1f}x, "
+                            f"CPU {thumbor_cpu / statistics.median(cpu):.1f}x"
+                        )
+                    print(line)
 
-        avif_times, avif_cpu, avif_growth = timed_first_hits(
-            port, key, image["id"], [f"width-800-q{50 + n}.avif" for n in range(args.runs)], pid
-        )
-        print("\n== first hit, width-800.avif ==")
-        print(
-            f"wall median {ms(statistics.median(avif_times))}, max {ms(max(avif_times))}; "
-            f"worker CPU median {ms(statistics.median(avif_cpu))}; peak growth {max(avif_growth):.1f} MB"
-        )
+            if "avif" in args.only:
+                avif_times, avif_cpu, avif_growth = timed_first_hits(
+                    port, key, image["id"], [f"width-800-q{50 + n}.avif" for n in range(args.runs)], pid
+                )
+                print("\n== first hit, width-800.avif ==")
+                print(
+                    f"wall median {ms(statistics.median(avif_times))}, max {ms(max(avif_times))}; "
+                    f"worker CPU median {ms(statistics.median(avif_cpu))}; peak growth {max(avif_growth):.1f} MB"
+                )
 
-        # 6. 32 simultaneous first hits over two processes.
-        servers[1].start()
-        path = rendition_path(port, key, image["id"], "fill-640x360.webp")
-        results = race([s.port for s in servers], path, 32)
-        rendered = sum(s.log_path.read_text().count("fill-640x360_center.webp") for s in servers)
-        files = list((media / "renditions").rglob("fill-640x360_center.webp"))
-        records = sql(database_url, "SELECT count(*) FROM assets_rendition WHERE operation = 'fill-640x360'")[0][0]
-        print("\n== 32 simultaneous first hits of fill-640x360.webp, over 2 gunicorn processes ==")
-        print(
-            f"statuses: {sorted({status for status, _ in results})} ×{len(results)}, distinct bodies: "
-            f"{len({digest for _, digest in results})}, renders: {rendered}, stored files: {len(files)}, "
-            f"records: {records}"
-        )
-        servers[1].stop()
+            if "race" in args.only:
+                race_report(servers, port, key, image, media, database_url)
+            if "cached" in args.only:
+                cached_report(servers, port, key, image, static, args.wrk_seconds)
+        finally:
+            for server in servers:  # whatever happened: nothing left running
+                server.stop()
 
-        # 7. Cached hit vs the same bytes as a static file, same gunicorn.
-        card = rendition_path(port, key, image["id"], "card.webp")
-        status, body, _ = request(port, card)
-        assert status == 200
-        (static / "bench" / "card.webp").write_bytes(body)
-        servers[0].stop()
-        servers[0].start()  # whitenoise lists STATIC_ROOT when it starts
-        port = servers[0].port
-        assert request(port, "/static/bench/card.webp")[1] == body
-        assert request(port, card)[1] == body
-        rounds = {"rendition": [], "static": []}
-        for _ in range(3):
-            rounds["rendition"].append(wrk(port, card, args.wrk_seconds))
-            rounds["static"].append(wrk(port, "/static/bench/card.webp", args.wrk_seconds))
-        servers[0].stop()
-        cached, static_rps = statistics.median(rounds["rendition"]), statistics.median(rounds["static"])
-        print(f"\n== cached hit vs static file, wrk -t1 -c8, {len(body)} bytes (median of 3 rounds) ==")
-        print(f"rendition: {cached:.0f} req/s   static: {static_rps:.0f} req/s   ratio {cached / static_rps:.2f}")
-
-        # 8. List page URLs.
-        cost = list_page_cost(database_url, pages=200)
-        print("\n== list page, 20 images (× 3 renditions each or none), in-process ==")
-        print(
-            f"queries: {cost['plain_queries']} without, {cost['renditions_queries']} with;  CPU per page: "
-            f"{cost['plain_cpu'] * 1000:.2f} ms without, {cost['renditions_cpu'] * 1000:.2f} ms with "
-            f"(+{(cost['renditions_cpu'] / cost['plain_cpu'] - 1) * 100:.1f} %)"
-        )
-        from django.db import connections
-
-        connections.close_all()
+        if "list" in args.only:
+            list_report(database_url)
         shutil.rmtree(media, ignore_errors=True)
+
+
+def engines(photo: Path, runs: int) -> None:
+    """Our engine and the Pillow baseline, same output, in this process, alternating."""
+    samples = {"libvips engine": ([], []), "Pillow baseline": ([], [])}
+    vips_engine(photo), pillow_baseline(photo)  # warm both (libraries loaded, caches of the OS)
+    for _ in range(runs):
+        for name, engine in (("libvips engine", vips_engine), ("Pillow baseline", pillow_baseline)):
+            start, cpu_start = time.perf_counter(), time.process_time()
+            engine(photo)
+            samples[name][0].append(time.perf_counter() - start)
+            samples[name][1].append(time.process_time() - cpu_start)
+    print("\n== fill-800x450.webp from the 24 MP JPEG, in-process (medians; CPU counts every thread) ==")
+    medians = {name: tuple(map(statistics.median, pair)) for name, pair in samples.items()}
+    for name, (wall, cpu) in medians.items():
+        print(f"{name}: wall {ms(wall)}, CPU {ms(cpu)}")
+    (vips_wall, vips_cpu), (pil_wall, pil_cpu) = medians.values()
+    print(f"Pillow / libvips: wall {pil_wall / vips_wall:.1f}x, CPU {pil_cpu / vips_cpu:.1f}x")
+
+
+def race_report(servers, port, key, image, media, database_url) -> None:
+    """32 simultaneous first hits of one rendition, over two gunicorn processes."""
+    servers[1].start()
+    path = rendition_path(port, key, image["id"], "fill-640x360.webp")
+    results = race([s.port for s in servers], path, 32)
+    rendered = sum(s.log_path.read_text().count("fill-640x360_center.webp") for s in servers)
+    files = list((media / "renditions").rglob("fill-640x360_center.webp"))
+    records = sql(database_url, "SELECT count(*) FROM assets_rendition WHERE operation = 'fill-640x360'")[0][0]
+    print("\n== 32 simultaneous first hits of fill-640x360.webp, over 2 gunicorn processes ==")
+    print(
+        f"statuses: {sorted({status for status, _ in results})} ×{len(results)}, distinct bodies: "
+        f"{len({digest for _, digest in results})}, renders: {rendered}, stored files: {len(files)}, "
+        f"records: {records}"
+    )
+    servers[1].stop()
+
+
+def cached_report(servers, port, key, image, static: Path, seconds: int) -> None:
+    """A cached hit against the same bytes as a static file, through the same gunicorn, wrk rounds alternating."""
+    card = rendition_path(port, key, image["id"], "card.webp")
+    status, body, _ = request(port, card)
+    assert status == 200
+    (static / "bench" / "card.webp").write_bytes(body)
+    servers[0].stop()
+    servers[0].start()  # whitenoise lists STATIC_ROOT when it starts
+    port = servers[0].port
+    assert request(port, "/static/bench/card.webp")[1] == body
+    assert request(port, card)[1] == body
+    rounds = {"rendition": [], "static": []}
+    for _ in range(3):
+        rounds["rendition"].append(wrk(port, card, seconds))
+        rounds["static"].append(wrk(port, "/static/bench/card.webp", seconds))
+    cached, static_rps = statistics.median(rounds["rendition"]), statistics.median(rounds["static"])
+    print(f"\n== cached hit vs static file, wrk -t1 -c8, {len(body)} bytes (median of 3 rounds) ==")
+    print(f"rendition: {cached:.0f} req/s   static: {static_rps:.0f} req/s   ratio {cached / static_rps:.2f}")
+
+
+def list_report(database_url: str) -> None:
+    cost = list_page_cost(database_url, pages=200)
+    print("\n== list page, 20 images (× 3 renditions each or none), in-process ==")
+    print(
+        f"queries: {cost['plain_queries']} without, {cost['renditions_queries']} with;  CPU per page: "
+        f"{cost['plain_cpu'] * 1000:.2f} ms without, {cost['renditions_cpu'] * 1000:.2f} ms with "
+        f"(+{(cost['renditions_cpu'] / cost['plain_cpu'] - 1) * 100:.1f} %)"
+    )
+    from django.db import connections
+
+    connections.close_all()
 
 
 if __name__ == "__main__":
