@@ -136,3 +136,21 @@ def test_simultaneous_first_hits_in_one_process_render_once(api, monkeypatch):
     assert len(renders) == 1
     assert Rendition.objects.count() == 1
     assert len(stored_renditions()) == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's test database lives in its one connection")
+def test_a_hit_on_a_connection_the_server_closed_is_answered_on_a_new_one(api):
+    import psycopg
+
+    path = rendition_path(api)
+    assert Client().get(path).status_code == 200
+    connection.ensure_connection()
+    backend = connection.connection.info.backend_pid
+    params = connection.get_connection_params()
+    with psycopg.connect(
+        dbname=params["dbname"], user=params.get("user"), host=params.get("host"), port=params.get("port")
+    ) as other:  # the server ends our session, as a restart or an idle timeout would
+        other.execute("SELECT pg_terminate_backend(%s)", [backend])
+    response = Client().get(path)
+    assert response.status_code == 200
+    assert connection.connection.info.backend_pid != backend
