@@ -15,12 +15,9 @@ from django.contrib.sessions.middleware import SessionMiddleware
 
 from core.api.views import API_PREFIX
 
-# Public rendition delivery (/r/…) has no session or user either, and is the hottest path.
-_NO_SESSION_PREFIXES = (API_PREFIX, "/r/")
-
 
 def is_api_request(request) -> bool:
-    return request.path_info.startswith(_NO_SESSION_PREFIXES)
+    return request.path_info.startswith(API_PREFIX)
 
 
 class AdminSessionMiddleware(SessionMiddleware):

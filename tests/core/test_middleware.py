@@ -36,14 +36,7 @@ def test_the_admin_still_has_its_session_user_and_messages(admin_client, admin_u
 
 @pytest.mark.parametrize(
     "path, expected",
-    [
-        ("/api/core/v2/references/x:1", True),
-        ("/api/", True),
-        ("/admin/", False),
-        ("/healthz", False),
-        ("/apix", False),
-        ("/r/abc", True),  # public renditions: no session either
-    ],
+    [("/api/core/v2/references/x:1", True), ("/api/", True), ("/admin/", False), ("/healthz", False), ("/apix", False)],
 )
 def test_is_api_request(rf, path, expected):
     assert is_api_request(rf.get(path)) is expected
