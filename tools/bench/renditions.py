@@ -1,8 +1,8 @@
 """Renditions benchmark: first hits, memory, cached hits, racing first hits, list URLs, AVIF.
 
-    .venv/bin/python -m bench.renditions              # about 5 minutes on two shared cores
-    .venv/bin/python -m bench.renditions --runs 5     # fewer first hits per figure
-    .venv/bin/python -m bench.renditions --thumbor /path/to/venv/bin/thumbor
+    .venv/bin/python -m tools.bench.renditions              # about 5 minutes on two shared cores
+    .venv/bin/python -m tools.bench.renditions --runs 5     # fewer first hits per figure
+    .venv/bin/python -m tools.bench.renditions --thumbor /path/to/venv/bin/thumbor
 
 Prints figures only (no pass/fail): every ratio is measured within this run.
 
@@ -41,17 +41,13 @@ import re
 import shutil
 import statistics
 import subprocess
-import sys
 import threading
 import time
 from http.client import HTTPConnection
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from reliability.harness import (  # noqa: E402 - after the path is set, so that `python bench/renditions.py` works too
+from tools.reliability.harness import (
     API,
     Server,
     free_port,
