@@ -4,12 +4,13 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from assets import services
+from assets import selectors, services
 from assets.models import AssetImage, AssetImageLocale, Rendition, StoredFile
 from assets.renditions.selectors import rendition_url
 from assets.renditions.specs import InvalidSpec, parse_spec
@@ -20,6 +21,7 @@ from core.admin import (
     ServiceSaveAdminMixin,
     SoftDeleteAdminMixin,
 )
+from core.admin_search import SearchAdminMixin
 from core.exceptions import DomainError
 from core.validators import is_language_tag
 
@@ -163,13 +165,15 @@ def upload_one(upload, *, locale: str, credit: str) -> tuple[str, AssetImage | N
 
 
 @admin.register(AssetImage)
-class AssetImageAdmin(ServiceSaveAdminMixin, SoftDeleteAdminMixin, HistoryAdminMixin, admin.ModelAdmin):
+class AssetImageAdmin(SearchAdminMixin, ServiceSaveAdminMixin, SoftDeleteAdminMixin, HistoryAdminMixin, admin.ModelAdmin):
     form = AssetImageForm
     inlines = [LocaleInline]
     list_display = ["thumb", "name", "gravity", "file_key", "locales_list", "inserted_at", "is_live"]
     list_display_links = ["thumb", "name"]
     list_filter = [DeletedFilter, "gravity"]
-    search_fields = ["name", "file__key", "file__sha256"]
+    search_fields = ["search_text"]  # shows the box; get_search_results searches
+    search_help_text = "Name, credit or caption text (at least 2 characters), or a file key or SHA-256."
+    search_selector = staticmethod(selectors.image_search)
     readonly_fields = ["preview", "file_info", "inserted_at", "updated_at", "deleted_at"]
     fields = ["preview", "upload", "name", "gravity", "file_info", "inserted_at", "updated_at", "deleted_at"]
     list_per_page = 50
@@ -216,6 +220,16 @@ class AssetImageAdmin(ServiceSaveAdminMixin, SoftDeleteAdminMixin, HistoryAdminM
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("file").prefetch_related("locales")
+
+    def get_search_results(self, request, queryset, search_term):
+        # A file key or hash names one file: its image, found through the unique indexes.
+        term = search_term.strip()
+        if term and " " not in term:
+            stored = StoredFile.objects.filter(Q(key=term) | Q(sha256=term.lower())).values("pk")
+            file_ids = list(stored[:1])
+            if file_ids:
+                return queryset.filter(file_id=file_ids[0]["pk"]), False
+        return super().get_search_results(request, queryset, search_term)
 
     @admin.display(description="image")
     def thumb(self, obj):

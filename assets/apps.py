@@ -17,13 +17,16 @@ class AssetsConfig(AppConfig):
 
         from assets.models import AssetImage, AssetImageLocale, StoredFile
 
-        auditlog.register(AssetImage, exclude_fields=["locales"])
+        auditlog.register(AssetImage, exclude_fields=["locales", "search_text"])  # search_text: derived
         auditlog.register(AssetImageLocale)
         auditlog.register(StoredFile)  # not Rendition: derived data, recorded on public first hits
 
         # purge_deleted: images first, then the files no image uses any more.
         from assets import services
-        from core import purge
+        from core import purge, search
+
+        # What a search of images matches (core.search): the text the services keep.
+        search.register(AssetImage, columns=["search_text"])
 
         purge.register("images", lambda cutoff, dry_run: services.images_purge_deleted(cutoff=cutoff, dry_run=dry_run))
         from assets.renditions import services as rendition_services

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.models import SoftDeleteModel
+from core.search import trigram_index
 
 
 class StoredFile(models.Model):
@@ -56,6 +57,9 @@ class AssetImage(SoftDeleteModel):
     file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="images")
     name = models.CharField(max_length=255)
     gravity = models.CharField(max_length=16, choices=Gravity.choices, default=Gravity.CENTER)
+    # Name, credits and caption text of every locale (core.search.joined), written by the
+    # services: what `search` matches, in one indexed column rather than a join.
+    search_text = models.TextField(blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-inserted_at", "-id"]
@@ -66,7 +70,10 @@ class AssetImage(SoftDeleteModel):
             models.CheckConstraint(condition=~Q(name=""), name="asset_image_name_not_empty"),
             models.CheckConstraint(condition=Q(gravity__in=Gravity.values), name="asset_image_gravity_valid"),
         ]
-        indexes = [models.Index(fields=["-inserted_at", "-id"], name="asset_image_keyset")]
+        indexes = [
+            models.Index(fields=["-inserted_at", "-id"], name="asset_image_keyset"),
+            trigram_index("search_text", name="asset_image_search_trgm"),
+        ]
 
     def __str__(self) -> str:
         return self.name

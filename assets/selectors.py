@@ -5,6 +5,7 @@ import re
 from django.db.models import F
 
 from assets.models import AssetImage
+from core import search
 from core.exceptions import BadRequest, EntityNotFound
 from core.selectors import get_visible
 
@@ -43,3 +44,8 @@ def image_get_by_hash(*, file_hash: str, include_deleted: bool = False) -> Asset
 def image_list(*, include_deleted: bool = False):
     """The image list before filters and paging (newest first)."""
     return image_queryset(include_deleted=include_deleted)
+
+
+def image_search(*, queryset, term: str):
+    """The images of `queryset` whose name, credits or caption text contain `term` (any case)."""
+    return search.search(queryset, term)

@@ -6,9 +6,10 @@ from django.db import IntegrityError, transaction
 from assets.models import AssetImage, AssetImageLocale, Gravity, StoredFile
 from assets.selectors import image_queryset
 from assets.storage import hash_file, inspect_image, storage_key
+from core import search
 from core import services as core_services
 from core.exceptions import BadRequest, Conflict, EntityNotFound
-from core.sanitize import sanitize_caption_html
+from core.sanitize import html_to_text, sanitize_caption_html
 from core.validators import is_language_tag, normalize_language_tag
 
 
@@ -97,6 +98,29 @@ def clean_locales(locales) -> list[dict]:
     return cleaned
 
 
+def image_search_text(*, name: str, locales) -> str:
+    """What a search of images matches (core.search): the name, then the credits and the caption
+    text of every locale, in the order of their codes. `locales`: mappings or model instances."""
+
+    def get(item, field: str) -> str:
+        return (item.get(field) if isinstance(item, dict) else getattr(item, field)) or ""
+
+    ordered = sorted(locales, key=lambda item: get(item, "locale"))
+    credits = [get(item, "credit") for item in ordered]
+    captions = [html_to_text(get(item, "caption_html")) for item in ordered]
+    return search.joined([name, *credits, *captions])
+
+
+def image_reindex(*, image: AssetImage) -> AssetImage:
+    """Write the image's `search_text` again from its name and stored locales (after an edit
+    that wrote them directly, such as the admin's inline of captions)."""
+    text = image_search_text(name=image.name, locales=AssetImageLocale.objects.filter(image_id=image.pk))
+    # update(): a derived column, not a change of the image (no audit entry, updated_at kept).
+    AssetImage.all_objects.filter(pk=image.pk).update(search_text=text)
+    image.search_text = text
+    return image
+
+
 def _live_conflict(stored: StoredFile) -> Conflict:
     live = AssetImage.objects.filter(file=stored).values_list("id", flat=True).first()
     return Conflict({"file_key": ["A live image already uses this file."], "existing_id": str(live) if live else None})
@@ -127,7 +151,9 @@ def image_create(
         raise _live_conflict(stored)
     try:
         with transaction.atomic():
-            image = AssetImage.objects.create(file=stored, name=name, gravity=gravity)
+            image = AssetImage.objects.create(
+                file=stored, name=name, gravity=gravity, search_text=image_search_text(name=name, locales=cleaned)
+            )
     except IntegrityError:
         # A concurrent request created the live image between the check and the insert.
         raise _live_conflict(stored) from None
@@ -184,6 +210,10 @@ def image_update(
         if AssetImage.objects.filter(file=stored_file).exclude(pk=locked.pk).exists():
             raise _live_conflict(stored_file)
         locked.file = stored_file
+    if name is not None or cleaned is not None:
+        # The new locales when given, else the stored ones (read once).
+        current = cleaned if cleaned is not None else AssetImageLocale.objects.filter(image_id=locked.pk)
+        locked.search_text = image_search_text(name=locked.name, locales=current)
     try:
         with transaction.atomic():
             locked.save()

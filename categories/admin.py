@@ -11,10 +11,10 @@ import base64
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Prefetch
 from django.utils.html import format_html
 
-from categories import services
+from categories import selectors, services
 from categories.models import Category, CategoryLocale
 from categories.selectors import locale_queryset
 from core.admin import (
@@ -24,6 +24,7 @@ from core.admin import (
     ServiceSaveAdminMixin,
     SoftDeleteAdminMixin,
 )
+from core.admin_search import SearchAdminMixin
 from core.exceptions import BadRequest
 
 
@@ -63,27 +64,21 @@ class CategoryLocaleInline(admin.TabularInline):
 
 
 @admin.register(Category)
-class CategoryAdmin(ServiceSaveAdminMixin, SoftDeleteAdminMixin, HistoryAdminMixin, admin.ModelAdmin):
+class CategoryAdmin(SearchAdminMixin, ServiceSaveAdminMixin, SoftDeleteAdminMixin, HistoryAdminMixin, admin.ModelAdmin):
     form = CategoryAdminForm
     inlines = [CategoryLocaleInline]
     list_display = ["names", "icon_preview", "is_archived", "inserted_at", "updated_at", "deleted_at"]
     list_filter = ["is_archived", DeletedFilter]
     deleted_filter_default = "all"
-    search_fields = ["locales__name"]
+    search_fields = ["search_text"]  # shows the box; SearchAdminMixin searches
+    search_help_text = "Any live locale name (at least 2 characters)."
+    search_selector = staticmethod(selectors.category_search)
     readonly_fields = ["icon_preview", "inserted_at", "updated_at", "deleted_at"]
     fields = ["svg_icon", "icon_preview", "is_archived", "inserted_at", "updated_at", "deleted_at"]
     list_per_page = 50
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related(Prefetch("locales", queryset=locale_queryset()))
-
-    def get_search_results(self, request, queryset, search_term):
-        # Live locale names only, as the API's `search`, with a subquery (no duplicate rows).
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        live = CategoryLocale.objects.alive().filter(category=OuterRef("pk"), name__icontains=term)
-        return queryset.filter(Exists(live)), False
 
     def has_change_permission(self, request, obj=None) -> bool:
         # A deleted category is shown read-only: restore it first, as in the API (404 on PATCH).

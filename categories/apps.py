@@ -11,12 +11,15 @@ class CategoriesConfig(AppConfig):
 
         from categories.models import Category, CategoryLocale
 
-        auditlog.register(Category, exclude_fields=["locales"])
+        auditlog.register(Category, exclude_fields=["locales", "search_text"])  # search_text: derived
         auditlog.register(CategoryLocale)
 
         # purge_deleted: whole categories, then soft-deleted names of live ones.
         from categories import services
-        from core import purge
+        from core import purge, search
+
+        # What a search of categories matches (core.search): the live names the services keep.
+        search.register(Category, columns=["search_text"])
 
         purge.register(
             "categories", lambda cutoff, dry_run: services.categories_purge_deleted(cutoff=cutoff, dry_run=dry_run)

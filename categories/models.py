@@ -6,12 +6,16 @@ from django.db import models
 from django.db.models import Q
 
 from core.models import SoftDeleteModel, SoftDeleteQuerySet
+from core.search import trigram_index
 from core.validators import validate_language_tag
 
 
 class Category(SoftDeleteModel):
     svg_icon = models.TextField(null=True, blank=True, help_text="Sanitized inline SVG markup.")
     is_archived = models.BooleanField(default=False, help_text="Kept for old content; hides nothing by itself.")
+    # The names of the live locales (core.search.joined), written by the services: what
+    # `search` matches, in one indexed column rather than a subquery on the locales.
+    search_text = models.TextField(blank=True, default="", editable=False)
 
     class Meta:
         verbose_name_plural = "categories"
@@ -23,6 +27,7 @@ class Category(SoftDeleteModel):
             models.Index(
                 fields=["-inserted_at", "-id"], condition=Q(deleted_at__isnull=True), name="category_keyset_live"
             ),
+            trigram_index("search_text", name="category_search_trgm"),
         ]
 
     def __str__(self) -> str:

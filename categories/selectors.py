@@ -3,6 +3,7 @@
 from django.db.models import Prefetch
 
 from categories.models import Category, CategoryLocale
+from core import search
 from core.selectors import get_visible
 
 
@@ -32,3 +33,8 @@ def category_get(*, category_id, include_deleted: bool = False) -> Category:
 def category_list(*, include_deleted: bool = False):
     """The category list before filters and paging (newest first)."""
     return category_queryset(include_deleted=include_deleted)
+
+
+def category_search(*, queryset, term: str):
+    """The categories of `queryset` with a live locale name containing `term` (any case)."""
+    return search.search(queryset, term)

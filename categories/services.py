@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from categories.models import Category, CategoryLocale
 from categories.selectors import category_queryset
+from core import search
 from core import services as core_services
 from core.exceptions import BadRequest, Conflict, EntityNotFound
 from core.sanitize import sanitize_svg
@@ -109,6 +110,13 @@ def _clean_is_archived(is_archived: Any) -> bool:
     return is_archived
 
 
+def category_search_text(locales: Iterable[Mapping[str, Any]]) -> str:
+    """What a search of categories matches (core.search): the names of the live locales, in the
+    order of their codes. Every write of the locales goes through the services below, and each
+    one knows the new live set: no read is needed to write it."""
+    return search.joined(item["name"] for item in sorted(locales, key=lambda item: item["locale"]))
+
+
 def _locale_conflict() -> Conflict:
     return Conflict({"locales": ["Another live locale of this category has this code (a concurrent change?)."]})
 
@@ -126,7 +134,9 @@ def category_create(
     is_archived = _clean_is_archived(is_archived)
     try:
         with transaction.atomic():
-            category = Category.objects.create(svg_icon=svg_icon, is_archived=is_archived)
+            category = Category.objects.create(
+                svg_icon=svg_icon, is_archived=is_archived, search_text=category_search_text(cleaned)
+            )
             for item in cleaned:  # one by one (few rows): the audit trail records each through signals
                 CategoryLocale.objects.create(category=category, locale=item["locale"], name=item["name"])
     except IntegrityError:
@@ -224,6 +234,8 @@ def category_update(
             with transaction.atomic():
                 if cleaned is not None:
                     _apply_locales(locked, cleaned)
+                    # The new full set is the live set now.
+                    changes["search_text"] = category_search_text(cleaned)
                 for field, value in changes.items():
                     setattr(locked, field, value)
                 # updated_at moves when only the locales changed too: the category's representation did.

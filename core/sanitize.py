@@ -1,5 +1,6 @@
 """Sanitizing with allow-lists: caption HTML (nh3, the Ammonia sanitizer) and SVG icons."""
 
+import html as html_entities
 import re
 from xml.etree.ElementTree import ParseError
 from xml.sax.saxutils import escape, quoteattr
@@ -31,6 +32,19 @@ def sanitize_caption_html(html: str) -> str:
         strip_comments=True,
         attribute_filter=_absolute_links_only,
     )
+
+
+_BLOCK_BOUNDARY = re.compile(r"<(?=/?(?:p|br|li|ul|ol)\b)", re.IGNORECASE)
+_WHITESPACE = re.compile(r"\s+")
+
+
+def html_to_text(html: str) -> str:
+    """The text of caption HTML, for search: no tags (nh3 with none allowed), entities decoded,
+    whitespace collapsed. Paragraphs, line breaks and list items stay apart by a space;
+    inline tags (`<em>`) join their text to its neighbours as a reader sees it."""
+    spaced = _BLOCK_BOUNDARY.sub(" <", html or "")
+    text = nh3.clean(spaced, tags=set(), clean_content_tags={"script", "style"}, strip_comments=True)
+    return _WHITESPACE.sub(" ", html_entities.unescape(text)).strip()
 
 
 _LINK_SCHEME = re.compile(r"^\s*(https?|mailto):", re.IGNORECASE)

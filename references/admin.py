@@ -5,9 +5,10 @@ from django.contrib import admin, messages
 from django.utils import timezone
 
 from core.admin import HistoryAdminMixin
+from core.admin_search import SearchAdminMixin
 from core.exceptions import DomainError
 from core.validators import validate_urn
-from references import services
+from references import selectors, services
 from references.models import Reference
 from references.validators import validate_external_id, validate_provider
 
@@ -91,12 +92,14 @@ class ReferenceForm(forms.ModelForm):
 
 
 @admin.register(Reference)
-class ReferenceAdmin(HistoryAdminMixin, admin.ModelAdmin):
+class ReferenceAdmin(SearchAdminMixin, HistoryAdminMixin, admin.ModelAdmin):
     form = ReferenceForm
     list_display = ["provider", "outside_id", "urn", "expires_at", "expired"]
     list_display_links = ["provider", "outside_id"]
     list_filter = [ExpiredFilter]
     search_fields = ["provider", "external_id", "urn"]
+    search_help_text = "Provider, outside id or URN (at least 2 characters)."
+    search_selector = staticmethod(selectors.reference_search)
     readonly_fields = ["inserted_at", "updated_at"]
     ordering = ["provider", "external_id"]
     list_per_page = 50

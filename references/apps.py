@@ -12,3 +12,8 @@ class ReferencesConfig(AppConfig):
         from references.models import Reference
 
         auditlog.register(Reference)
+
+        # What the admin's search of references matches (core.search).
+        from core import search
+
+        search.register(Reference, columns=["provider", "external_id", "urn"])

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from core.search import trigram_index
 from references.validators import EXTERNAL_ID_MAX_LENGTH, PROVIDER_MAX_LENGTH, URN_MAX_LENGTH
 
 
@@ -58,6 +59,10 @@ class Reference(models.Model):
         indexes = [
             # For purge_expired_references; references without expiry stay out of it.
             models.Index(fields=["expires_at"], condition=Q(expires_at__isnull=False), name="reference_expiring"),
+            # The admin's search (core.search): one per column, combined by a BitmapOr.
+            trigram_index("provider", name="reference_provider_trgm"),
+            trigram_index("external_id", name="reference_external_id_trgm"),
+            trigram_index("urn", name="reference_urn_trgm"),
         ]
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from core import search
 from core.db import rfc3339_sql
 from core.exceptions import EntityNotFound
 from core.timestamps import rfc3339
@@ -44,6 +45,11 @@ def reference_get(*, ref: str) -> Reference:
         return Reference.objects.live().get(provider=provider, external_id=external_id)
     except Reference.DoesNotExist:
         raise EntityNotFound() from None
+
+
+def reference_search(*, queryset, term: str):
+    """The references of `queryset` whose provider, outside id or URN contain `term` (any case)."""
+    return search.search(queryset, term)
 
 
 class LookupRow(NamedTuple):

@@ -3,11 +3,12 @@
 import django_filters
 
 from assets.models import AssetImage
-from core.api.filters import LocaleFilter
+from assets.selectors import image_search
+from core.api.filters import LocaleFilter, SearchFilter
 
 
 class ImageFilter(django_filters.FilterSet):
-    search = django_filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=255)
+    search = SearchFilter(field_name="search", selector=image_search)
     locale = LocaleFilter(field_name="locales__locale")
 
     class Meta:

@@ -67,7 +67,12 @@ class ImageCollectionView(BaseAPIView):
         operation_id="asset_images_list",
         parameters=[
             INCLUDE_DELETED,
-            OpenApiParameter("search", str, description="Case-insensitive substring of the name."),
+            OpenApiParameter(
+                "search",
+                str,
+                description="Case-insensitive substring of the name, a credit or a caption's text (tags aside), "
+                "at least 2 characters (else 400).",
+            ),
             OpenApiParameter("locale", str, description="Images having a caption in this locale."),
             RENDITIONS,
         ],

@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 
 from categories.models import Category, CategoryLocale
-from core.api.filters import LocaleFilter
+from categories.selectors import category_search
+from core.api.filters import LocaleFilter, SearchFilter
 
 
 class _StrictBooleanField(forms.Field):
@@ -52,12 +53,8 @@ class LiveLocaleFilter(LocaleFilter, _HavingLiveLocale):
 class CategoryFilter(django_filters.FilterSet):
     is_archived = StrictBooleanFilter(field_name="is_archived")
     locale = LiveLocaleFilter(field_name="locale")
-    search = django_filters.CharFilter(method="filter_search", max_length=255)
+    search = SearchFilter(field_name="search", selector=category_search)
 
     class Meta:
         model = Category
         fields: list[str] = []
-
-    def filter_search(self, queryset, name, value):
-        # A subquery rather than a join: a category matching in two locales is listed once.
-        return queryset.filter(Exists(_live_locales().filter(name__icontains=value)))

@@ -28,7 +28,9 @@ class CategoryCollectionView(BaseAPIView):
             INCLUDE_DELETED,
             OpenApiParameter("is_archived", bool, description="Only archived (true) or not archived (false)."),
             OpenApiParameter("locale", str, description="Categories having a live locale with this BCP 47 tag."),
-            OpenApiParameter("search", str, description="Case-insensitive substring of any live locale name."),
+            OpenApiParameter(
+                "search", str, description="Case-insensitive substring of any live locale name, at least 2 characters."
+            ),
         ],
         responses={200: CategoryOutputSerializer(many=True), **errors(400)},
     )

@@ -3,6 +3,7 @@
 import django_filters
 from django.core.exceptions import ValidationError
 
+from core import search
 from core.exceptions import BadRequest
 from core.validators import is_language_tag, normalize_language_tag
 
@@ -16,6 +17,20 @@ class LocaleFilter(django_filters.CharFilter):
         if not is_language_tag(value):
             raise BadRequest({self.field_name.split("__")[-1]: ["Enter a well-formed BCP 47 language tag."]})
         return super().filter(qs, normalize_language_tag(value))
+
+
+class SearchFilter(django_filters.CharFilter):
+    """`search` (core.search): a case-insensitive substring of the row's searchable text, at
+    least MIN_TERM_LENGTH characters (a shorter one is a 400), through the app's selector."""
+
+    def __init__(self, *, selector, **kwargs):
+        kwargs.setdefault("max_length", 255)
+        super().__init__(**kwargs)
+        self.selector = selector
+
+    def filter(self, qs, value):
+        term = search.clean_term(value, field=self.field_name)
+        return qs if term is None else self.selector(queryset=qs, term=term)
 
 
 def apply_filters(filterset_class, request, queryset):
