@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Trigram indexes of search (core.search): its ready() lets an index use an operator class.
+    "django.contrib.postgres",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
