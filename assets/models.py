@@ -59,7 +59,7 @@ class AssetImage(SoftDeleteModel):
     gravity = models.CharField(max_length=16, choices=Gravity.choices, default=Gravity.CENTER)
     # Name, credits and caption text of every locale (core.search.joined), written by the
     # services: what `search` matches, in one indexed column rather than a join.
-    search_text = models.TextField(blank=True, default="", editable=False)
+    search_text = models.TextField(blank=True, default="", db_default="", editable=False)
 
     class Meta:
         ordering = ["-inserted_at", "-id"]

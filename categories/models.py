@@ -15,7 +15,7 @@ class Category(SoftDeleteModel):
     is_archived = models.BooleanField(default=False, help_text="Kept for old content; hides nothing by itself.")
     # The names of the live locales (core.search.joined), written by the services: what
     # `search` matches, in one indexed column rather than a subquery on the locales.
-    search_text = models.TextField(blank=True, default="", editable=False)
+    search_text = models.TextField(blank=True, default="", db_default="", editable=False)
 
     class Meta:
         verbose_name_plural = "categories"

@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='assetimage',
             name='search_text',
-            field=models.TextField(blank=True, default='', editable=False),
+            field=models.TextField(blank=True, db_default='', default='', editable=False),
         ),
         migrations.RunPython(fill_search_text, migrations.RunPython.noop, elidable=True),
         core.search.AddIndexOnPostgreSQL(

@@ -1,0 +1,501 @@
+"""Search and the admin at newsroom scale: 1,000,000 images, categories and references on PostgreSQL.
+
+    .venv/bin/python -m tools.bench.search                     # database `searchbench`, kept for a rerun
+    .venv/bin/python -m tools.bench.search --drop              # the same, then drop the database
+    .venv/bin/python -m tools.bench.search --rows 100000       # a smaller run
+
+Everything is timed in-process (wall clock, PostgreSQL's time included):
+API requests through the real WSGI application with an API key, admin
+pages through Django's test client with a logged-in superuser; each figure
+is the median of --runs requests. The data comes from tools.bench.fill (SQL
+generate_series); the `search_text` columns are written by one SQL UPDATE
+that gives what the services write for that data (its captions hold no
+entities and no block tags, so dropping the tags is html_to_text).
+
+Order of the run, so that before and after are measured on one database:
+1. the trigram indexes dropped: writes (image create, category PATCH), and
+   the searches as they were before (a scan);
+2. the indexes built (their build time and size printed);
+3. API searches (selective, medium, common, absent; first and deepest page),
+   admin changelists (first page, filtered, searched), writes again, and
+   EXPLAIN ANALYZE of the three searches;
+4. the indexes dropped again: writes once more (before, second sample), then
+   built again so that the database is left as the migrations make it.
+"""
+
+import argparse
+import io
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/searchbench"
+API = "/api/core/v2"
+SPARES = 1000
+TRIGRAM_INDEXES = {
+    # name: (table, column)
+    "asset_image_search_trgm": ("assets_assetimage", "search_text"),
+    "category_search_trgm": ("categories_category", "search_text"),
+    "reference_provider_trgm": ("references_reference", "provider"),
+    "reference_external_id_trgm": ("references_reference", "external_id"),
+    "reference_urn_trgm": ("references_reference", "urn"),
+}
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="images, categories, references (%(default)s)")
+    parser.add_argument("--runs", type=int, default=21, help="timed requests per figure (default: %(default)s)")
+    parser.add_argument("--writes", type=int, default=60, help="timed writes per sample (default: %(default)s)")
+    parser.add_argument("--database-url", default=DEFAULT_URL, help="PostgreSQL URL (default: %(default)s)")
+    parser.add_argument("--drop", action="store_true", help="drop the database at the end (it is large)")
+    return parser.parse_args()
+
+
+def admin_url(url: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path="/postgres"))
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(admin_url(url), autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"created database {name}")
+
+
+def drop_database(url: str) -> None:
+    import psycopg
+    from django.db import connections
+    from psycopg import sql
+
+    connections.close_all()
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(admin_url(url), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    print(f"dropped database {name}")
+
+
+def setup_django(url: str) -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.update(
+        DATABASE_URL=url,
+        DJANGO_SETTINGS_MODULE="backoffice.settings",
+        DEBUG="0",
+        ALLOWED_HOSTS="127.0.0.1,testserver",
+        API_RATE_LIMIT="100000000/min",
+    )
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-not-a-secret-0123456789-abcdefghijklmnop")
+    import warnings
+
+    import django
+    from django.core.management import call_command
+
+    warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: no collectstatic here
+    django.setup()
+    call_command("migrate", verbosity=0)
+    import logging
+
+    logging.disable(logging.WARNING)
+
+
+def sql(statement: str, params=None) -> list:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchall() if cursor.description else []
+
+
+def fill(rows: int) -> None:
+    from tools.bench.fill import fill_all
+
+    drop_indexes()
+    fill_all(images=rows, spares=SPARES, categories=rows, references=rows)
+    if sql("SELECT count(*) FROM assets_assetimage WHERE search_text = ''")[0][0]:
+        started = time.perf_counter()
+        # What image_search_text writes: name, credits, then caption texts, locales by code.
+        sql(
+            r"""
+            UPDATE assets_assetimage AS i SET search_text = s.t
+            FROM (
+                SELECT image_id,
+                       string_agg(credit, E'\n' ORDER BY locale) || E'\n'
+                       || string_agg(regexp_replace(caption_html, '<[^>]*>', '', 'g'), E'\n' ORDER BY locale) AS t
+                FROM assets_assetimagelocale GROUP BY image_id
+            ) AS s
+            WHERE s.image_id = i.id
+            """
+        )
+        sql(r"UPDATE assets_assetimage SET search_text = name || E'\n' || search_text")
+        print(f"  images' search_text in {time.perf_counter() - started:.1f} s")
+    if sql("SELECT count(*) FROM categories_category WHERE search_text = ''")[0][0]:
+        started = time.perf_counter()
+        sql(
+            r"""
+            UPDATE categories_category AS c SET search_text = s.t
+            FROM (
+                SELECT category_id, string_agg(name, E'\n' ORDER BY locale) AS t
+                FROM categories_categorylocale WHERE deleted_at IS NULL GROUP BY category_id
+            ) AS s
+            WHERE s.category_id = c.id
+            """
+        )
+        print(f"  categories' search_text in {time.perf_counter() - started:.1f} s")
+    for table in ("assets_assetimage", "categories_category"):
+        sql(f"VACUUM (FULL, ANALYZE) {table}")
+
+
+def drop_indexes() -> None:
+    for name in TRIGRAM_INDEXES:
+        sql(f'DROP INDEX IF EXISTS "{name}"')
+
+
+def build_indexes() -> None:
+    for name, (table, column) in TRIGRAM_INDEXES.items():
+        started = time.perf_counter()
+        # The statement migrations write (core.search.trigram_index).
+        sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin ((UPPER(("{column}")::text)) gin_trgm_ops)')
+        size = sql("SELECT pg_size_pretty(pg_relation_size(%s::regclass))", [name])[0][0]
+        print(f"  {name}: built in {time.perf_counter() - started:.1f} s, {size}")
+    for table in {table for table, _ in TRIGRAM_INDEXES.values()}:
+        sql(f"ANALYZE {table}")
+
+
+class Client:
+    """API requests through the WSGI application; admin pages through Django's test client."""
+
+    def __init__(self):
+        from django.contrib.auth import get_user_model
+        from django.core.wsgi import get_wsgi_application
+        from django.test import Client as DjangoClient
+
+        from core.services import api_key_create
+
+        self.application = get_wsgi_application()
+        _key, self.key = api_key_create(name="search benchmark", roles=["admin"])
+        user_model = get_user_model()
+        user = user_model.objects.filter(username="searchbench").first() or user_model.objects.create_superuser(
+            "searchbench", "bench@example.com", "unused-password-0123"
+        )
+        self.admin = DjangoClient()
+        self.admin.force_login(user)
+
+    def api(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+        path, _, query = path.partition("?")
+        data = json.dumps(body).encode() if body is not None else b""
+        status: list[str] = []
+        environ = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(data),
+            "CONTENT_LENGTH": str(len(data)),
+            "CONTENT_TYPE": "application/json",
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_X_API_KEY": self.key,
+        }
+        response = self.application(environ, lambda s, headers, exc_info=None: status.append(s))
+        content = b"".join(response)
+        response.close()
+        return int(status[0].split()[0]), json.loads(content) if content else {}
+
+    def page(self, path: str) -> int:
+        return self.admin.get(path).status_code
+
+
+def median_ms(call, runs: int) -> float:
+    call()  # warm: the first call pays for imports and caches
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def api_get(client: Client, path: str, expect_rows: bool | None = None):
+    def call():
+        status, body = client.api("GET", path)
+        assert status == 200, (path, status, body)
+        if expect_rows is not None:
+            assert bool(body["data"]) == expect_rows, path
+
+    return call
+
+
+def deepest_cursor(kind: str, term: str) -> str | None:
+    """The cursor a client holds before the last page of a search: the row `limit` rows from its end."""
+    from assets.api.views import ImageCollectionView
+    from assets.selectors import image_list, image_search
+    from categories.api.views import CategoryCollectionView
+    from categories.selectors import category_list, category_search
+    from core.pagination import KeysetPagination
+
+    if kind == "images":
+        queryset, view = image_search(queryset=image_list(), term=term), ImageCollectionView()
+    else:
+        queryset, view = category_search(queryset=category_list(), term=term), CategoryCollectionView()
+    # Oldest first: the 21st oldest row is the cursor whose next page holds the last 20.
+    row = queryset.order_by("inserted_at", "id").prefetch_related(None)[20:21].first()
+    return None if row is None else KeysetPagination().encode_cursor(row, view)
+
+
+def terms() -> dict[str, dict[str, str]]:
+    """Search terms from the data itself: selective (a few rows), medium (thousands), common, absent."""
+    from categories.models import Category
+
+    name = Category.objects.order_by("inserted_at").values_list("search_text", flat=True)[100]
+    code = name.split("\n")[0].split(" ")[1]  # 'Category 1a2b3c4d' -> '1a2b3c4d'
+    return {
+        "images": {
+            "selective": "Photo 4242",  # Photo 4242, 42420..42429, 424200..424299: 111 images
+            "medium": "Agency 7a",  # credits 'Agency ' + 4 hex digits: 1 in 256
+            "common": "somewhere nice",  # every caption
+            "absent": "zebra crossing",
+        },
+        "categories": {
+            "selective": code[:7],
+            "medium": "Catégorie 7a",
+            "common": "category",
+            "absent": "zebra crossing",
+        },
+    }
+
+
+def measure_api(client: Client, runs: int, all_terms) -> list[tuple[str, float]]:
+    figures = []
+    for kind, path in (("images", f"{API}/assets/images"), ("categories", f"{API}/categories")):
+        for label, term in all_terms[kind].items():
+            query = urlencode({"search": term})
+            expect = {"absent": False, "common": True}.get(label)  # the others depend on --rows
+            first = median_ms(api_get(client, f"{path}?{query}", expect_rows=expect), runs)
+            figures.append((f"API {kind} search, {label} ({term!r}), first page", first))
+            cursor = deepest_cursor(kind, term) if label != "absent" else None
+            if cursor:
+                deep = median_ms(api_get(client, f"{path}?{query}&{urlencode({'after': cursor})}", True), runs)
+                figures.append((f"API {kind} search, {label}, deepest page", deep))
+    return figures
+
+
+def measure_admin(client: Client, runs: int, all_terms) -> list[tuple[str, float]]:
+    pages = [
+        ("images, first page", "/admin/assets/assetimage/"),
+        ("images, filtered (gravity north)", "/admin/assets/assetimage/?gravity__exact=north"),
+        ("images, filtered (deleted)", "/admin/assets/assetimage/?status=deleted"),
+        ("images, searched (selective)", f"/admin/assets/assetimage/?q={all_terms['images']['selective']}"),
+        ("images, searched (common)", f"/admin/assets/assetimage/?q={all_terms['images']['common']}"),
+        ("images, searched (absent)", f"/admin/assets/assetimage/?q={all_terms['images']['absent']}"),
+        ("categories, first page", "/admin/categories/category/"),
+        ("categories, filtered (archived)", "/admin/categories/category/?is_archived__exact=1"),
+        ("categories, searched (selective)", f"/admin/categories/category/?q={all_terms['categories']['selective']}"),
+        ("categories, searched (common)", "/admin/categories/category/?q=category"),
+        ("categories, searched (absent)", "/admin/categories/category/?q=zebra+crossing"),
+        ("references, first page", "/admin/references/reference/"),
+        ("references, filtered (live)", "/admin/references/reference/?status=live"),
+        ("references, searched (selective)", "/admin/references/reference/?q=post-424242"),
+        ("references, searched (common)", "/admin/references/reference/?q=youtube"),
+        ("references, searched (absent)", "/admin/references/reference/?q=zebra+crossing"),
+    ]
+    figures = []
+    for label, path in pages:
+
+        def call(path=path):
+            assert client.page(path) == 200, path
+
+        figures.append((f"admin {label}", median_ms(call, runs)))
+    return figures
+
+
+class Writes:
+    """Image create (POST /assets/images, one spare file each) and category PATCH (a rename)."""
+
+    def __init__(self, client: Client):
+        from assets.models import StoredFile
+        from tools.bench.fill import SPARE_FILE_TYPE
+        from categories.models import Category
+
+        self.client = client
+        used = set(
+            sql(
+                "SELECT file_id FROM assets_assetimage WHERE file_id IN (SELECT id FROM assets_storedfile"
+                " WHERE content_type = %s)",
+                [SPARE_FILE_TYPE],
+            )
+        )
+        self.spares = [
+            key
+            for pk, key in StoredFile.objects.filter(content_type=SPARE_FILE_TYPE).values_list("pk", "key")
+            if (pk,) not in used
+        ]
+        self.categories = list(Category.objects.order_by("-inserted_at").values_list("pk", flat=True)[:50])
+        self.turn = 0
+
+    def image_create(self, n: int) -> float:
+        timings = []
+        for _ in range(n):
+            key = self.spares.pop()
+            started = time.perf_counter()
+            status, body = self.client.api(
+                "POST",
+                f"{API}/assets/images",
+                {
+                    "file_key": key,
+                    "name": "Benchmark write",
+                    "locales": [
+                        {"locale": "en", "credit": "Agency", "caption_html": "<p>A <em>new</em> caption</p>"},
+                        {"locale": "fr", "credit": "Agence", "caption_html": "<p>Une <em>nouvelle</em> légende</p>"},
+                    ],
+                },
+            )
+            timings.append((time.perf_counter() - started) * 1000)
+            assert status == 201, body
+        return statistics.median(timings)
+
+    def category_patch(self, n: int) -> float:
+        timings = []
+        for index in range(n):
+            category = self.categories[index % len(self.categories)]
+            self.turn += 1
+            body = {
+                "locales": [
+                    {"locale": "en", "name": f"Renamed {self.turn}"},
+                    {"locale": "fr", "name": f"Renommée {self.turn}"},
+                ]
+            }
+            started = time.perf_counter()
+            status, answer = self.client.api("PATCH", f"{API}/categories/{category}", body)
+            timings.append((time.perf_counter() - started) * 1000)
+            assert status == 200, answer
+        return statistics.median(timings)
+
+    def sample(self, n: int, *, maintained: bool) -> dict[str, float]:
+        """Both writes; `maintained=False` writes no search_text, as before the search column."""
+        from unittest import mock
+
+        if maintained:
+            return {"image create": self.image_create(n), "category PATCH": self.category_patch(n)}
+        with (
+            mock.patch("assets.services.image_search_text", return_value=""),
+            mock.patch("categories.services.category_search_text", return_value=""),
+        ):
+            return {"image create": self.image_create(n), "category PATCH": self.category_patch(n)}
+
+
+def old_searches(runs: int, all_terms) -> list[tuple[str, float]]:
+    """The searches this replaced, as they queried: images by name (icontains), categories by a
+    subquery on the live locale names. The database's time only (EXPLAIN ANALYZE, a few runs)."""
+    from django.db.models import Exists, OuterRef
+
+    from assets.selectors import image_list
+    from categories.models import CategoryLocale
+    from categories.selectors import category_list
+
+    figures = []
+    for label in ("selective", "absent"):
+        term = all_terms["images"][label]
+        queryset = image_list().filter(name__icontains=term).order_by("-inserted_at", "-id")[:21]
+        figures.append((f"before: images by name, {label}", explain_ms(queryset, runs)))
+        term = all_terms["categories"][label]
+        live = CategoryLocale.objects.alive().filter(category=OuterRef("pk"), name__icontains=term)
+        queryset = category_list().filter(Exists(live)).order_by("-inserted_at", "-id")[:21]
+        figures.append((f"before: categories by locale subquery, {label}", explain_ms(queryset, runs)))
+    return figures
+
+
+def explain_ms(queryset, runs: int) -> float:
+    timings = []
+    for _ in range(runs):
+        plan = queryset.explain(analyze=True)
+        timings.append(float(plan.rsplit("Execution Time: ", 1)[1].split(" ")[0]))
+    return statistics.median(timings)
+
+
+def plans(all_terms) -> None:
+    from assets.selectors import image_list, image_search
+    from categories.selectors import category_list, category_search
+    from references.models import Reference
+    from references.selectors import reference_search
+
+    queries = {
+        "images, API search (selective)": image_search(
+            queryset=image_list().order_by("-inserted_at", "-id"), term=all_terms["images"]["selective"]
+        )[:21],
+        "images, API search (absent)": image_search(
+            queryset=image_list().order_by("-inserted_at", "-id"), term=all_terms["images"]["absent"]
+        )[:21],
+        "categories, API search (selective)": category_search(
+            queryset=category_list().order_by("-inserted_at", "-id"), term=all_terms["categories"]["selective"]
+        )[:21],
+        "references, admin search (selective)": reference_search(
+            queryset=Reference.objects.order_by("provider", "external_id"), term="post-424242"
+        )[:50],
+    }
+    for label, queryset in queries.items():
+        print(f"\nEXPLAIN (ANALYZE, BUFFERS), {label}:")
+        print(queryset.explain(analyze=True, buffers=True))
+
+
+def show(figures: list[tuple[str, float]], target: float | None = None) -> None:
+    for label, value in figures:
+        mark = "" if target is None else ("  ok" if value <= target else f"  OVER {target:.0f} ms")
+        print(f"  {label:<70} {value:9.1f} ms{mark}")
+
+
+def main() -> None:
+    args = parse_args()
+    print("Machine: shared by several benchmark and test processes; read ratios within this run.")
+    ensure_database(args.database_url)
+    setup_django(args.database_url)
+    started = time.perf_counter()
+    fill(args.rows)
+    print(f"data ready in {time.perf_counter() - started:.0f} s")
+    client = Client()
+    all_terms = terms()
+    writes = Writes(client)
+
+    print("\n1. Without the trigram indexes, without search_text written")
+    before_1 = writes.sample(args.writes, maintained=False)
+    show([(f"{name} (median of {args.writes})", value) for name, value in before_1.items()])
+    show(old_searches(3, all_terms))
+
+    print("\n2. Building the trigram indexes")
+    build_indexes()
+
+    print("\n3. With the indexes and search_text written")
+    after = writes.sample(args.writes, maintained=True)
+    show([(f"{name} (median of {args.writes})", value) for name, value in after.items()])
+    print(f"\n  API searches (median of {args.runs}; target <= 50 ms)")
+    show(measure_api(client, args.runs, all_terms), target=50)
+    print(f"\n  Admin changelists (median of {args.runs}; target <= 300 ms)")
+    show(measure_admin(client, args.runs, all_terms), target=300)
+    plans(all_terms)
+
+    print("\n4. Without the trigram indexes again, without search_text written (second 'before' sample)")
+    drop_indexes()
+    before_2 = writes.sample(args.writes, maintained=False)
+    show([(f"{name} (median of {args.writes})", value) for name, value in before_2.items()])
+    print("\n  Writes after / before (mean of the two before samples; target <= 1.10):")
+    for name in after:
+        base = (before_1[name] + before_2[name]) / 2
+        print(f"  {name:<20} {after[name]:.2f} ms / {base:.2f} ms = {after[name] / base:.3f}")
+    if args.drop:
+        drop_database(args.database_url)
+    else:
+        build_indexes()
+
+
+if __name__ == "__main__":
+    main()
