@@ -57,7 +57,7 @@ def fill_images(images: int, spares: int, refill: bool = False) -> None:
             f"""
             INSERT INTO {files} (key, sha256, byte_size, content_type, width, height, created_at)
             SELECT 'images/' || left(h, 2) || '/' || h || CASE WHEN spare THEN '.png' ELSE '.jpg' END,
-                   h, 200000 + (i * 7919) %% 300000,
+                   h, 200000 + (i::bigint * 7919) %% 300000,
                    CASE WHEN spare THEN %s ELSE %s END, 1600 + i %% 800, 900 + i %% 600, now()
             FROM (
                 SELECT i, i > %s AS spare,
