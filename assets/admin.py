@@ -165,7 +165,9 @@ def upload_one(upload, *, locale: str, credit: str) -> tuple[str, AssetImage | N
 
 
 @admin.register(AssetImage)
-class AssetImageAdmin(SearchAdminMixin, ServiceSaveAdminMixin, SoftDeleteAdminMixin, HistoryAdminMixin, admin.ModelAdmin):
+class AssetImageAdmin(
+    SearchAdminMixin, ServiceSaveAdminMixin, SoftDeleteAdminMixin, HistoryAdminMixin, admin.ModelAdmin
+):
     form = AssetImageForm
     inlines = [LocaleInline]
     list_display = ["thumb", "name", "gravity", "file_key", "locales_list", "inserted_at", "is_live"]

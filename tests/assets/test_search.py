@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from assets.models import AssetImage, AssetImageLocale, StoredFile
 from assets.selectors import image_search
-from assets.services import image_create, image_restore, image_soft_delete
+from assets.services import image_create, image_restore, image_soft_delete, image_update
 from core.sanitize import html_to_text
 from tests.utils import API
 
@@ -153,6 +153,23 @@ class TestSearchTextKept:
             ],
         )
         assert stored_text(image) == "Quay\nReuters\nAFP\nThe quay\nLe quai"
+
+    def test_update_of_the_locales_rewrites_it_from_the_new_set(self):
+        image = make_image("Quay", seconds=1, locales=[{"locale": "en", "credit": "Old credit"}])
+        image_update(
+            image=image, locales=[{"locale": "fr", "credit": "AFP", "caption_html": "<p>Le <em>quai</em></p>"}]
+        )
+        assert stored_text(image) == "Quay\nAFP\nLe quai"
+
+    def test_update_of_the_name_alone_keeps_the_stored_locales(self):
+        image = make_image("Quay", seconds=1, locales=[{"locale": "en", "credit": "Reuters"}])
+        image_update(image=image, name="Harbour quay")
+        assert stored_text(image) == "Harbour quay\nReuters"
+
+    def test_update_of_the_gravity_alone_leaves_it(self):
+        image = make_image("Quay", seconds=1, locales=[{"locale": "en", "credit": "Reuters"}])
+        image_update(image=image, gravity="north")
+        assert stored_text(image) == "Quay\nReuters"
 
     def test_admin_edit_of_name_and_captions_rewrites_it(self, admin_client):
         image = make_image("Old name", seconds=1, locales=[{"locale": "en", "credit": "Old credit"}])

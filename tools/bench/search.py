@@ -324,8 +324,8 @@ class Writes:
 
     def __init__(self, client: Client):
         from assets.models import StoredFile
-        from tools.bench.fill import SPARE_FILE_TYPE
         from categories.models import Category
+        from tools.bench.fill import SPARE_FILE_TYPE
 
         self.client = client
         used = set(
