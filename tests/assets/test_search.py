@@ -171,49 +171,35 @@ class TestSearchTextKept:
         image_update(image=image, gravity="north")
         assert stored_text(image) == "Quay\nReuters"
 
-    def test_admin_edit_of_name_and_captions_rewrites_it(self, admin_client):
-        image = make_image("Old name", seconds=1, locales=[{"locale": "en", "credit": "Old credit"}])
-        locale = image.locales.get()
+    def admin_save(self, admin_client, image, name: str, rows: list[dict]) -> None:
+        """Post the image's change form with these inline rows (`id` for a stored locale)."""
         data = {
-            "name": "New name",
+            "name": name,
             "gravity": "center",
-            "locales-TOTAL_FORMS": "2",
-            "locales-INITIAL_FORMS": "1",
+            "locales-TOTAL_FORMS": str(len(rows)),
+            "locales-INITIAL_FORMS": str(sum("id" in row for row in rows)),
             "locales-MIN_NUM_FORMS": "0",
             "locales-MAX_NUM_FORMS": "1000",
-            "locales-0-id": str(locale.pk),
-            "locales-0-image": str(image.pk),
-            "locales-0-locale": "en",
-            "locales-0-credit": "New credit",
-            "locales-0-caption_html": "<p>A <em>new</em> caption</p>",
-            "locales-1-image": str(image.pk),
-            "locales-1-locale": "fr",
-            "locales-1-credit": "AFP",
-            "locales-1-caption_html": "",
         }
+        for index, row in enumerate(rows):
+            data.update({f"locales-{index}-{field}": str(value) for field, value in row.items()})
+            data[f"locales-{index}-image"] = str(image.pk)
         response = admin_client.post(reverse("admin:assets_assetimage_change", args=[image.pk]), data)
         assert response.status_code == 302, response.content.decode()[:2000]
+
+    def test_admin_edit_of_name_and_captions_rewrites_it(self, admin_client):
+        image = make_image("Old name", seconds=1, locales=[{"locale": "en", "credit": "Old credit"}])
+        en = {"id": image.locales.get().pk, "locale": "en", "credit": "New credit"}
+        en["caption_html"] = "<p>A <em>new</em> caption</p>"
+        fr = {"locale": "fr", "credit": "AFP", "caption_html": ""}
+        self.admin_save(admin_client, image, "New name", [en, fr])
         assert stored_text(image) == "New name\nNew credit\nAFP\nA new caption"
 
     def test_admin_removal_of_a_locale_takes_its_text_out(self, admin_client):
         image = make_image("Quay", seconds=1, locales=[{"locale": "en", "credit": "Gone credit"}])
         locale = image.locales.get()
-        data = {
-            "name": "Quay",
-            "gravity": "center",
-            "locales-TOTAL_FORMS": "1",
-            "locales-INITIAL_FORMS": "1",
-            "locales-MIN_NUM_FORMS": "0",
-            "locales-MAX_NUM_FORMS": "1000",
-            "locales-0-id": str(locale.pk),
-            "locales-0-image": str(image.pk),
-            "locales-0-locale": "en",
-            "locales-0-credit": "Gone credit",
-            "locales-0-caption_html": "",
-            "locales-0-DELETE": "on",
-        }
-        response = admin_client.post(reverse("admin:assets_assetimage_change", args=[image.pk]), data)
-        assert response.status_code == 302
+        row = {"id": locale.pk, "locale": "en", "credit": "Gone credit", "caption_html": "", "DELETE": "on"}
+        self.admin_save(admin_client, image, "Quay", [row])
         assert not AssetImageLocale.objects.filter(pk=locale.pk).exists()
         assert stored_text(image) == "Quay"
 

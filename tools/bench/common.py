@@ -1,5 +1,6 @@
 """What the benchmark's modules share: paths, the API prefix, the production-like settings, the run sizes."""
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,3 +29,23 @@ class Size:
 # Short phases, many alternations: a burst of other work on the machine weighs on both servers alike.
 FULL = Size(100_000, 60_000, 1_000_000, 100_000, duration=3, rounds=6, uploads_1mb=20, uploads_25mb=10)
 QUICK = Size(5_000, 3_000, 20_000, 5_000, duration=2, rounds=1, uploads_1mb=4, uploads_25mb=2)
+
+
+def wsgi_environ(*, method: str, path: str, query: str = "", body: bytes = b"", key: str = "") -> dict:
+    """A request to the WSGI application without HTTP (JSON body, `x-api-key` when given)."""
+    env = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_TYPE": "application/json",
+        "HTTP_HOST": "127.0.0.1",
+    }
+    if key:
+        env["HTTP_X_API_KEY"] = key
+    return env

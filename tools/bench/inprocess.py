@@ -11,7 +11,6 @@ database given by DATABASE_URL (tools.bench.run prepares one).
 """
 
 import argparse
-import io
 import json
 import os
 import statistics
@@ -19,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 from urllib.parse import unquote
+
+from tools.bench.common import wsgi_environ
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = {"api": "backoffice.settings", "baseline": "tools.bench.baseline.settings"}
@@ -52,22 +53,7 @@ def main() -> None:
     body = args.body.encode()
 
     def environ() -> dict:
-        env = {
-            "REQUEST_METHOD": args.method,
-            "PATH_INFO": path,
-            "QUERY_STRING": query,
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "80",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(body),
-            "CONTENT_LENGTH": str(len(body)),
-            "CONTENT_TYPE": "application/json",
-            "HTTP_HOST": "127.0.0.1",
-        }
-        if args.key:
-            env["HTTP_X_API_KEY"] = args.key
-        return env
+        return wsgi_environ(method=args.method, path=path, query=query, body=body, key=args.key)
 
     statuses = set()
 

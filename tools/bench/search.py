@@ -24,18 +24,16 @@ Order of the run, so that before and after are measured on one database:
 """
 
 import argparse
-import io
 import json
 import os
 import statistics
 import sys
 import time
-from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parents[2]
+from tools.bench.common import API, ROOT, wsgi_environ
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/searchbench"
-API = "/api/core/v2"
 SPARES = 1000
 TRIGRAM_INDEXES = {
     # name: (table, column)
@@ -193,20 +191,7 @@ class Client:
         path, _, query = path.partition("?")
         data = json.dumps(body).encode() if body is not None else b""
         status: list[str] = []
-        environ = {
-            "REQUEST_METHOD": method,
-            "PATH_INFO": path,
-            "QUERY_STRING": query,
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "80",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(data),
-            "CONTENT_LENGTH": str(len(data)),
-            "CONTENT_TYPE": "application/json",
-            "HTTP_HOST": "127.0.0.1",
-            "HTTP_X_API_KEY": self.key,
-        }
+        environ = wsgi_environ(method=method, path=path, query=query, body=data, key=self.key)
         response = self.application(environ, lambda s, headers, exc_info=None: status.append(s))
         content = b"".join(response)
         response.close()
