@@ -101,7 +101,10 @@ class ReferenceAdmin(SearchAdminMixin, HistoryAdminMixin, admin.ModelAdmin):
     search_help_text = "Provider, outside id or URN (at least 2 characters)."
     search_selector = staticmethod(selectors.reference_search)
     readonly_fields = ["inserted_at", "updated_at"]
-    ordering = ["provider", "external_id"]
+    # Newest first (the primary key follows insertion), as the other lists. Ordered by
+    # provider, a search matching one provider's rows walked past every other provider's
+    # first (1.2 s at 1,000,000 references for `youtube`, docs/performance.md).
+    ordering = ["-id"]
     list_per_page = 50
 
     def get_readonly_fields(self, request, obj=None):

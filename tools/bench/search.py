@@ -292,6 +292,8 @@ def measure_admin(client: Client, runs: int, all_terms) -> list[tuple[str, float
         ("references, filtered (live)", "/admin/references/reference/?status=live"),
         ("references, searched (selective)", "/admin/references/reference/?q=post-424242"),
         ("references, searched (common)", "/admin/references/reference/?q=youtube"),
+        # Matches bunched in the oldest rows (post-1, post-1xxxxx): the newest-first walk reads far.
+        ("references, searched (medium, bunched)", "/admin/references/reference/?q=post-1"),
         ("references, searched (absent)", "/admin/references/reference/?q=zebra+crossing"),
     ]
     figures = []
