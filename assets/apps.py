@@ -21,13 +21,13 @@ class AssetsConfig(AppConfig):
         auditlog.register(AssetImageLocale)
         auditlog.register(StoredFile)  # not Rendition: derived data, recorded on public first hits
 
-        # purge_deleted: images first, then the files no image uses any more.
         from assets import services
         from core import purge, search
 
         # What a search of images matches (core.search): the text the services keep.
         search.register(AssetImage, columns=["search_text"])
 
+        # purge_deleted: images first, then the files no image uses any more.
         purge.register("images", lambda cutoff, dry_run: services.images_purge_deleted(cutoff=cutoff, dry_run=dry_run))
         from assets.renditions import services as rendition_services
 

@@ -112,8 +112,8 @@ def image_search_text(*, name: str, locales) -> str:
 
 
 def image_reindex(*, image: AssetImage) -> AssetImage:
-    """Write the image's `search_text` again from its name and stored locales (after an edit
-    that wrote them directly, such as the admin's inline of captions)."""
+    """Write the image's `search_text` again from its name and stored locales, for rows written
+    around the services (a data fix in SQL, the test factories)."""
     text = image_search_text(name=image.name, locales=AssetImageLocale.objects.filter(image_id=image.pk))
     # update(): a derived column, not a change of the image (no audit entry, updated_at kept).
     AssetImage.all_objects.filter(pk=image.pk).update(search_text=text)

@@ -14,13 +14,13 @@ class CategoriesConfig(AppConfig):
         auditlog.register(Category, exclude_fields=["locales", "search_text"])  # search_text: derived
         auditlog.register(CategoryLocale)
 
-        # purge_deleted: whole categories, then soft-deleted names of live ones.
         from categories import services
         from core import purge, search
 
         # What a search of categories matches (core.search): the live names the services keep.
         search.register(Category, columns=["search_text"])
 
+        # purge_deleted: whole categories, then soft-deleted names of live ones.
         purge.register(
             "categories", lambda cutoff, dry_run: services.categories_purge_deleted(cutoff=cutoff, dry_run=dry_run)
         )
