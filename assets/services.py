@@ -8,7 +8,7 @@ from assets.selectors import image_queryset
 from assets.storage import hash_file, inspect_image, storage_key
 from core import services as core_services
 from core.exceptions import BadRequest, Conflict, EntityNotFound
-from core.sanitize import sanitize_caption_html
+from core.sanitize import html_to_text, sanitize_caption_html
 from core.validators import is_language_tag, normalize_language_tag
 
 
@@ -85,12 +85,9 @@ def clean_locales(locales) -> list[dict]:
             # The column's limit: PostgreSQL would refuse the row with a 500 otherwise.
             errors[index] = {"credit": [f"Give a credit of at most {CREDIT_MAX_LENGTH} characters."]}
             continue
+        caption_html = sanitize_caption_html(item.get("caption_html", "") or "")
         cleaned.append(
-            {
-                "locale": code,
-                "credit": credit,
-                "caption_html": sanitize_caption_html(item.get("caption_html", "") or ""),
-            }
+            {"locale": code, "credit": credit, "caption_html": caption_html, "caption_text": html_to_text(caption_html)}
         )
     if errors:
         raise BadRequest({"locales": [errors.get(i, {}) for i in range(len(locales))]})
@@ -184,6 +181,10 @@ def image_update(
         if AssetImage.objects.filter(file=stored_file).exclude(pk=locked.pk).exists():
             raise _live_conflict(stored_file)
         locked.file = stored_file
+    if name is not None or cleaned is not None:
+        # The new locales when given, else the stored ones (read once).
+        current = cleaned if cleaned is not None else AssetImageLocale.objects.filter(image_id=locked.pk)
+        locked.search_text = image_search_text(name=locked.name, locales=current)
     try:
         with transaction.atomic():
             locked.save()
@@ -195,9 +196,13 @@ def image_update(
             item = wanted.pop(row.locale, None)
             if item is None:
                 row.delete()
-            elif (row.credit, row.caption_html) != (item["credit"], item["caption_html"]):
-                row.credit, row.caption_html = item["credit"], item["caption_html"]
-                row.save(update_fields=["credit", "caption_html"])
+            elif (row.credit, row.caption_html, row.caption_text) != (
+                item["credit"],
+                item["caption_html"],
+                item["caption_text"],
+            ):
+                row.credit, row.caption_html, row.caption_text = item["credit"], item["caption_html"], item["caption_text"]
+                row.save(update_fields=["credit", "caption_html", "caption_text"])
         for item in wanted.values():
             AssetImageLocale.objects.create(image=locked, **item)
     return image_queryset(include_deleted=True).get(pk=locked.pk)

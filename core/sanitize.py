@@ -1,5 +1,6 @@
 """Sanitizing with allow-lists: caption HTML (nh3, the Ammonia sanitizer) and SVG icons."""
 
+import html as html_entities
 import re
 from xml.etree.ElementTree import ParseError
 from xml.sax.saxutils import escape, quoteattr
@@ -31,6 +32,23 @@ def sanitize_caption_html(html: str) -> str:
         strip_comments=True,
         attribute_filter=_absolute_links_only,
     )
+
+
+# Where a block ends or a line breaks, words of two blocks must not run together in the text.
+_BLOCK_BOUNDARY = re.compile(r"<(?:/?(?:p|li|ul|ol|div|h[1-6]|blockquote)|br)\b[^>]*>", re.IGNORECASE)
+
+
+def html_to_text(html: str) -> str:
+    """The plain text of an HTML fragment (a caption's `caption_text`).
+
+    Tags are dropped (scripts and styles with their content), entities decoded,
+    whitespace collapsed to single spaces; paragraphs, list items and line
+    breaks become a space. The result is text: a consumer escapes it like any text.
+    """
+    text = nh3.clean(
+        _BLOCK_BOUNDARY.sub(" ", html), tags=set(), clean_content_tags={"script", "style"}, strip_comments=True
+    )
+    return " ".join(html_entities.unescape(text).split())
 
 
 _LINK_SCHEME = re.compile(r"^\s*(https?|mailto):", re.IGNORECASE)

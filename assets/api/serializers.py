@@ -12,6 +12,9 @@ class ImageLocaleOutputSerializer(serializers.Serializer):
     locale = serializers.CharField()
     credit = serializers.CharField()
     caption_html = serializers.CharField()
+    caption_text = serializers.CharField(
+        read_only=True, help_text="The plain text of caption_html (read-only, derived on write)."
+    )
 
 
 class RenditionOutputSerializer(serializers.Serializer):
@@ -51,7 +54,13 @@ class ImageOutputSerializer(FastOutputSerializer):
             "name": image.name,
             "gravity": image.gravity,
             "locales": [
-                {"id": str(loc.id), "locale": loc.locale, "credit": loc.credit, "caption_html": loc.caption_html}
+                {
+                    "id": str(loc.id),
+                    "locale": loc.locale,
+                    "credit": loc.credit,
+                    "caption_html": loc.caption_html,
+                    "caption_text": loc.caption_text,
+                }
                 for loc in image.locales.all()
             ],
             "content_type": stored.content_type,
@@ -72,7 +81,8 @@ def file_url(key: str) -> str:
 
 
 class ImageLocaleInputSerializer(StrictSerializer):
-    ignored_fields = ("id",)
+    # An item copied from a response can be sent back: its read-only fields are ignored.
+    ignored_fields = ("id", "caption_text")
     locale = serializers.CharField(max_length=64)
     credit = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     caption_html = serializers.CharField(max_length=65536, required=False, allow_blank=True, default="")

@@ -74,10 +74,24 @@ class TestCreate:
         assert "onclick" not in caption and "javascript" not in caption and "script" not in caption
         assert caption.startswith("<p>Le <a") and "port</a>" in caption
         assert by_locale["fr"]["credit"] == "Zoë"
-        assert by_locale["en"] == {"id": by_locale["en"]["id"], "locale": "en", "credit": "", "caption_html": ""}
+        assert by_locale["fr"]["caption_text"] == "Le port"
+        assert by_locale["en"] == {
+            "id": by_locale["en"]["id"],
+            "locale": "en",
+            "credit": "",
+            "caption_html": "",
+            "caption_text": "",
+        }
         assert uuid.UUID(by_locale["en"]["id"])
         stored = AssetImageLocale.objects.get(locale="fr").caption_html
         assert stored == caption
+
+    def test_an_item_copied_from_a_response_can_be_sent_back(self, api, file_key):
+        # caption_text is read-only: sent back (stale even), it is ignored and derived again.
+        item = {"id": str(uuid.uuid4()), "locale": "en", "caption_html": "<p>A&amp;B</p>", "caption_text": "stale"}
+        response = create(api, file_key=file_key, name="n", locales=[item])
+        assert response.status_code == 201, response.json()
+        assert response.json()["data"]["locales"][0]["caption_text"] == "A&B"
 
     def test_locale_is_normalized(self, api, file_key):
         data = create(api, file_key=file_key, name="n", locales=[{"locale": "PT-br"}]).json()["data"]
