@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 
 from assets.models import AssetImage, AssetImageLocale, StoredFile
 from assets.services import stored_file_upload
+from core.sanitize import html_to_text
 from tests.utils import image_bytes
 
 
@@ -42,6 +43,7 @@ class AssetImageLocaleFactory(factory.django.DjangoModelFactory):
     locale = "en"
     credit = "Photographer"
     caption_html = "<p>A caption</p>"
+    caption_text = factory.LazyAttribute(lambda locale: html_to_text(locale.caption_html))
 
 
 def stored_file(content: bytes | None = None, name: str = "upload.png") -> StoredFile:

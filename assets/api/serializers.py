@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from assets.models import AssetImage, Gravity
+from assets.selectors import SHA256_MESSAGE
 from core.api.serializers import FastOutputSerializer, StrictSerializer
 from core.timestamps import rfc3339
 
@@ -91,7 +92,7 @@ class ImageLocaleInputSerializer(StrictSerializer):
 class ImageCreateSerializer(StrictSerializer):
     ignored_fields = ("id",)
     file_key = serializers.CharField(max_length=255)
-    file_hash = serializers.RegexField(r"^[0-9a-fA-F]{64}$", required=False, max_length=64)
+    file_hash = serializers.RegexField(r"^[0-9a-fA-F]{64}$", required=False, error_messages={"invalid": SHA256_MESSAGE})
     name = serializers.CharField(max_length=255)
     gravity = serializers.ChoiceField(choices=Gravity.choices, required=False, default=Gravity.CENTER)
     locales = ImageLocaleInputSerializer(many=True, required=False, default=list, max_length=200)

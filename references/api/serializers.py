@@ -55,6 +55,15 @@ class StringListField(serializers.ListField):
             return list(data)
         return super().to_internal_value(data)
 
+    def run_child_validation(self, data):
+        try:
+            return super().run_child_validation(data)
+        except serializers.ValidationError as exc:
+            # One entry per item, `[]` for a valid one, as every other list error (contract §2);
+            # DRF would answer `{"0": [...]}`, keyed by index strings.
+            errors = exc.detail if isinstance(exc.detail, dict) else {}
+            raise serializers.ValidationError([errors.get(index, []) for index in range(len(data))]) from None
+
 
 class RFC3339DateTimeField(serializers.DateTimeField):
     """An RFC 3339 timestamp with its offset (a naive one is ambiguous: 400), in UTC."""

@@ -152,7 +152,10 @@ class TestCreate:
     def test_malformed_file_hash_is_400(self, api, file_key, file_hash):
         response = create(api, file_key=file_key, name="n", file_hash=file_hash)
         assert response.status_code == 400
-        assert "file_hash" in response.json()["details"]
+        # The same message as by-hash gives for the same mistake.
+        assert response.json()["details"] == {"file_hash": ["Give the SHA-256 as 64 hexadecimal characters."]}
+        by_hash = api.get(f"{API}/assets/images/by-hash/{file_hash}")
+        assert by_hash.json()["details"] == response.json()["details"]
 
     @pytest.mark.parametrize("body", [{}, {"name": ""}, {"name": "   "}, {"name": "n" * 256}, {"name": None}])
     def test_bad_name_is_400(self, api, file_key, body):
@@ -242,7 +245,9 @@ class TestGet:
         assert response.status_code == 404
         assert response.json() == {"error": "Entity not found"}
 
-    @pytest.mark.parametrize("raw", ["12", "not-a-uuid", MISSING + "0"])
+    @pytest.mark.parametrize(
+        "raw", ["12", "not-a-uuid", MISSING + "0", "{" + MISSING + "}", "urn:uuid:" + MISSING, MISSING.replace("-", "")]
+    )
     def test_bad_uuid_is_400(self, api, raw):
         response = api.get(f"{IMAGES}/by-id/{raw}")
         assert response.status_code == 400

@@ -387,9 +387,12 @@ class TestLookup:
         assert response.json()["error"] == "Bad Request"
         assert detail_key in response.json()["details"]
 
-    def test_a_non_string_item_is_named_by_its_position(self, reader):
-        response = lookup(reader, ["x:1", 2])
-        assert response.json()["details"] == {"refs": {"1": ["Not a valid string."]}}
+    def test_item_errors_are_a_list_with_one_entry_per_item(self, reader):
+        # As every other list error (locales): a list in item order, `[]` for a valid item.
+        response = lookup(reader, ["x:1", 2, "y:2", None])
+        assert response.json()["details"] == {
+            "refs": [[], ["Not a valid string."], [], ["This field may not be null."]]
+        }
 
 
 class TestSchema:
