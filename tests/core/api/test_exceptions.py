@@ -34,7 +34,20 @@ def assert_json_error(response, status: int) -> dict:
 class TestUnknownURLsAndMethods:
     @pytest.mark.parametrize("path", ["/nope", "/assets", "/assets/images/by-id/", "/assets/images/x/y/z"])
     def test_unknown_url_under_the_api_is_a_json_404(self, api, path):
-        assert_json_error(api.get(API + path), 404)
+        body = assert_json_error(api.get(API + path), 404)
+        # The wording of every 404 (one per meaning: nothing at this URL), and why.
+        assert body["error"] == "Entity not found"
+        assert body["details"]["path"][0].startswith("No endpoint has this path.")
+
+    @pytest.mark.parametrize("path", ["/categories/", "/assets/images/", "/assets/images/upload/"])
+    def test_a_trailing_slash_is_named(self, api, path):
+        body = assert_json_error(api.get(API + path), 404)
+        assert body == {
+            "error": "Entity not found",
+            "details": {
+                "path": [f"No endpoint has this path. Paths end without a slash: did you mean {API}{path.rstrip('/')}?"]
+            },
+        }
 
     def test_unknown_url_is_json_also_with_debug_on(self, api, settings):
         settings.DEBUG = True
