@@ -181,10 +181,6 @@ def image_update(
         if AssetImage.objects.filter(file=stored_file).exclude(pk=locked.pk).exists():
             raise _live_conflict(stored_file)
         locked.file = stored_file
-    if name is not None or cleaned is not None:
-        # The new locales when given, else the stored ones (read once).
-        current = cleaned if cleaned is not None else AssetImageLocale.objects.filter(image_id=locked.pk)
-        locked.search_text = image_search_text(name=locked.name, locales=current)
     try:
         with transaction.atomic():
             locked.save()
@@ -201,7 +197,11 @@ def image_update(
                 item["caption_html"],
                 item["caption_text"],
             ):
-                row.credit, row.caption_html, row.caption_text = item["credit"], item["caption_html"], item["caption_text"]
+                row.credit, row.caption_html, row.caption_text = (
+                    item["credit"],
+                    item["caption_html"],
+                    item["caption_text"],
+                )
                 row.save(update_fields=["credit", "caption_html", "caption_text"])
         for item in wanted.values():
             AssetImageLocale.objects.create(image=locked, **item)

@@ -247,6 +247,7 @@ SPECTACULAR_SETTINGS = {
         }
     },
     "AUTHENTICATION_WHITELIST": [],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.api.schema.add_links"],
     "ENUM_NAME_OVERRIDES": {},
 }
 

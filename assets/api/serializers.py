@@ -4,8 +4,10 @@ from rest_framework import serializers
 
 from assets.models import AssetImage, Gravity
 from assets.selectors import SHA256_MESSAGE
+from core.api.schema import LOCALE_SCHEMA
 from core.api.serializers import FastOutputSerializer, StrictSerializer
 from core.timestamps import rfc3339
+from core.validators import LANGUAGE_TAG_MAX_LENGTH
 
 
 class ImageLocaleOutputSerializer(serializers.Serializer):
@@ -84,7 +86,9 @@ def file_url(key: str) -> str:
 class ImageLocaleInputSerializer(StrictSerializer):
     # An item copied from a response can be sent back: its read-only fields are ignored.
     ignored_fields = ("id", "caption_text")
-    locale = serializers.CharField(max_length=64)
+    field_schemas = {"locale": LOCALE_SCHEMA}
+    # Not trimmed: the tag is judged as sent, as the schema's pattern judges it.
+    locale = serializers.CharField(max_length=LANGUAGE_TAG_MAX_LENGTH, trim_whitespace=False)
     credit = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     caption_html = serializers.CharField(max_length=65536, required=False, allow_blank=True, default="")
 

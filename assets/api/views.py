@@ -1,7 +1,7 @@
 """REST views for asset images (contract §4): declare, validate, call a service."""
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, extend_schema
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -19,7 +19,17 @@ from assets.renditions.specs import InvalidSpec, parse_spec_list
 from assets.storage import HashingUploadHandler
 from core.api.filters import apply_filters
 from core.api.pagination import KeysetPagination
-from core.api.schema import ID_PATH, INCLUDE_DELETED, enveloped, errors
+from core.api.schema import (
+    ID_PATH,
+    IDEMPOTENCY_KEY,
+    INCLUDE_DELETED,
+    NOT_BLANK_PATTERN,
+    SEARCH,
+    enveloped,
+    errors,
+    locale_filter,
+    register_links,
+)
 from core.api.views import BaseAPIView
 from core.exceptions import BadRequest
 
@@ -57,6 +67,51 @@ def represent_for(request):
     return represent_with_renditions
 
 
+_IMAGE_ID = {"id": "$response.body#/data/id"}
+_PATH_ID = {"id": "$request.path.id"}
+for _status in (200, 201):
+    register_links(
+        "asset_images_upload",
+        _status,
+        {
+            "CreateImage": {
+                "operationId": "asset_images_create",
+                "requestBody": {
+                    "file_key": "$response.body#/data/file_key",
+                    "file_hash": "$response.body#/data/file_hash",
+                    "name": "Uploaded image",
+                },
+                "description": "Describe the uploaded file: its `file_key` (and `file_hash`) in the create body.",
+            }
+        },
+    )
+register_links(
+    "asset_images_create",
+    201,
+    {
+        "GetImageById": {"operationId": "asset_images_get_by_id", "parameters": _IMAGE_ID},
+        "GetImageByKey": {
+            "operationId": "asset_images_get_by_key",
+            "parameters": {"file_key": "$response.body#/data/file_key"},
+        },
+        "GetImageByHash": {
+            "operationId": "asset_images_get_by_hash",
+            "parameters": {"file_hash": "$response.body#/data/file_hash"},
+        },
+        "DeleteImage": {"operationId": "asset_images_delete", "parameters": _IMAGE_ID},
+        "RestoreImage": {"operationId": "asset_images_restore", "parameters": _IMAGE_ID},
+    },
+)
+register_links(
+    "asset_images_delete",
+    204,
+    {
+        "RestoreDeletedImage": {"operationId": "asset_images_restore", "parameters": _PATH_ID},
+        "GetDeletedImage": {"operationId": "asset_images_get_by_id", "parameters": _PATH_ID},
+    },
+)
+
+
 class ImageCollectionView(BaseAPIView):
     api_resource = "assets"
     cursor_scope = "assets.images"
@@ -67,8 +122,8 @@ class ImageCollectionView(BaseAPIView):
         operation_id="asset_images_list",
         parameters=[
             INCLUDE_DELETED,
-            OpenApiParameter("search", str, description="Case-insensitive substring of the name."),
-            OpenApiParameter("locale", str, description="Images having a caption in this locale."),
+            SEARCH,
+            locale_filter("Images having a caption in this locale (BCP 47)."),
             RENDITIONS,
         ],
         responses={200: ImageOutputSerializer(many=True), **errors(400)},
@@ -82,7 +137,7 @@ class ImageCollectionView(BaseAPIView):
         tags=TAG,
         operation_id="asset_images_create",
         request=ImageCreateSerializer,
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+        parameters=[IDEMPOTENCY_KEY],
         responses={201: enveloped(ImageOutputSerializer), **errors(400, 409, 413, 415, 422)},
     )
     def post(self, request):
@@ -115,7 +170,16 @@ class ImageByKeyView(BaseAPIView):
     @extend_schema(
         tags=TAG,
         operation_id="asset_images_get_by_key",
-        parameters=[OpenApiParameter("file_key", str, OpenApiParameter.PATH), INCLUDE_DELETED, RENDITIONS],
+        parameters=[
+            OpenApiParameter(
+                "file_key",
+                {"type": "string", "pattern": NOT_BLANK_PATTERN, "maxLength": 255},
+                OpenApiParameter.PATH,
+                description="The storage key returned by the upload (it holds slashes).",
+            ),
+            INCLUDE_DELETED,
+            RENDITIONS,
+        ],
         responses={200: enveloped(ImageOutputSerializer), **errors(400, 404)},
     )
     def get(self, request, file_key):
@@ -189,7 +253,11 @@ class ImageUploadView(BaseAPIView):
     @extend_schema(
         tags=TAG,
         operation_id="asset_images_upload",
-        request={"multipart/form-data": UploadSerializer},
+        request={
+            "multipart/form-data": OpenApiRequest(
+                UploadSerializer, encoding={"file": {"contentType": "image/jpeg, image/png, image/gif, image/webp"}}
+            )
+        },
         responses={
             201: enveloped(UploadOutputSerializer),
             200: enveloped(UploadOutputSerializer),

@@ -9,11 +9,41 @@ from categories.api.filters import CategoryFilter
 from categories.api.serializers import CategoryCreateSerializer, CategoryOutputSerializer, CategoryPatchSerializer
 from core.api.filters import apply_filters
 from core.api.pagination import KeysetPagination
-from core.api.schema import ID_PATH, INCLUDE_DELETED, enveloped, errors
+from core.api.schema import (
+    ID_PATH,
+    IDEMPOTENCY_KEY,
+    INCLUDE_DELETED,
+    SEARCH,
+    enveloped,
+    errors,
+    locale_filter,
+    register_links,
+)
 from core.api.views import BaseAPIView
 
 TAG = ["categories"]
 represent = CategoryOutputSerializer.represent
+
+_CATEGORY_ID = {"id": "$response.body#/data/id"}
+_PATH_ID = {"id": "$request.path.id"}
+register_links(
+    "categories_create",
+    201,
+    {
+        "GetCategory": {"operationId": "categories_get", "parameters": _CATEGORY_ID},
+        "UpdateCategory": {"operationId": "categories_update", "parameters": _CATEGORY_ID},
+        "DeleteCategory": {"operationId": "categories_delete", "parameters": _CATEGORY_ID},
+        "RestoreCategory": {"operationId": "categories_restore", "parameters": _CATEGORY_ID},
+    },
+)
+register_links(
+    "categories_delete",
+    204,
+    {
+        "RestoreDeletedCategory": {"operationId": "categories_restore", "parameters": _PATH_ID},
+        "GetDeletedCategory": {"operationId": "categories_get", "parameters": _PATH_ID},
+    },
+)
 
 
 class CategoryCollectionView(BaseAPIView):
@@ -27,8 +57,8 @@ class CategoryCollectionView(BaseAPIView):
         parameters=[
             INCLUDE_DELETED,
             OpenApiParameter("is_archived", bool, description="Only archived (true) or not archived (false)."),
-            OpenApiParameter("locale", str, description="Categories having a live locale with this BCP 47 tag."),
-            OpenApiParameter("search", str, description="Case-insensitive substring of any live locale name."),
+            locale_filter("Categories having a live locale with this BCP 47 tag."),
+            SEARCH,
         ],
         responses={200: CategoryOutputSerializer(many=True), **errors(400)},
     )
@@ -42,7 +72,7 @@ class CategoryCollectionView(BaseAPIView):
         tags=TAG,
         operation_id="categories_create",
         request=CategoryCreateSerializer,
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+        parameters=[IDEMPOTENCY_KEY],
         responses={201: enveloped(CategoryOutputSerializer), **errors(400, 409, 413, 415, 422)},
     )
     def post(self, request):

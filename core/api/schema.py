@@ -2,11 +2,14 @@
 
 import inspect
 
+from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
+
+from core.validators import LANGUAGE_TAG_MAX_LENGTH, LANGUAGE_TAG_PATTERN
 
 _ENVELOPES: dict = {}
 
@@ -20,6 +23,19 @@ ERROR_DESCRIPTIONS = {
     415: "Unsupported media type",
     422: "Idempotency key reused with a different request",
     429: "Too many requests",
+}
+
+
+# JSON Schema patterns (ECMA-262) of what DRF's CharField refuses on its own: a NUL
+# character anywhere; with trimming on and blanks refused, a text of spaces only.
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+NOT_BLANK_PATTERN = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+
+
+LOCALE_SCHEMA = {
+    "pattern": LANGUAGE_TAG_PATTERN,
+    "maxLength": LANGUAGE_TAG_MAX_LENGTH,
+    "description": "A well-formed BCP 47 language tag (en, fr, pt-BR, zh-Hant), stored in canonical casing.",
 }
 
 
@@ -45,6 +61,21 @@ def errors(*codes: int) -> dict:
 INCLUDE_DELETED = OpenApiParameter(
     "include_deleted", bool, description="Show soft-deleted entities too (with their deleted_at)."
 )
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    {"type": "string", "pattern": "^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]{1,255}$"},
+    OpenApiParameter.HEADER,
+    description="Optional: a retry with the same key within 24 hours gets the first answer (a UUID is a good key).",
+)
+SEARCH = OpenApiParameter(
+    "search", {"type": "string", "pattern": NO_NUL_PATTERN}, description="Case-insensitive substring."
+)
+
+
+def locale_filter(description: str) -> OpenApiParameter:
+    return OpenApiParameter("locale", {"type": "string", **LOCALE_SCHEMA}, description=description)
+
+
 ID_PATH = OpenApiParameter(
     "id",
     OpenApiTypes.UUID,
@@ -57,7 +88,9 @@ class StrictSerializerExtension(OpenApiSerializerExtension):
     """Input bodies as the StrictSerializer judges them, so that a body valid for the schema is valid here.
 
     Unknown fields are refused (`additionalProperties: false`), the `ignored_fields`
-    are accepted with any value, and nested lists keep their item limits.
+    are accepted with any value, nested lists keep their item limits, the
+    serializer's `field_schemas` add the rules its validators check (patterns),
+    and text fields say that NUL characters (and blank texts, where refused) are.
     """
 
     target_class = "core.api.serializers.StrictSerializer"
@@ -74,6 +107,19 @@ class StrictSerializerExtension(OpenApiSerializerExtension):
                     properties[name]["minItems"] = max(field.min_length or 0, 1 if not field.allow_empty else 0)
                 if field.max_length is not None:
                     properties[name]["maxItems"] = field.max_length
+            prop = properties.get(name)
+            if (
+                isinstance(field, serializers.CharField)
+                and prop is not None
+                and prop.get("type") == "string"
+                and not {"pattern", "format", "enum"} & set(prop)
+                and any(isinstance(v, ProhibitNullCharactersValidator) for v in field.validators)
+            ):
+                blank_refused = field.trim_whitespace and not field.allow_blank
+                prop["pattern"] = NOT_BLANK_PATTERN if blank_refused else NO_NUL_PATTERN
+        for name, rules in getattr(self.target, "field_schemas", {}).items():
+            if name in properties:
+                properties[name].update(rules)
         schema["additionalProperties"] = False
         if vars(type(self.target)).get("__doc__") is None:
             # Not this serializer's own docstring but StrictSerializer's, which says nothing about the body.
@@ -97,3 +143,23 @@ class BackofficeAutoSchema(AutoSchema):
         resource = getattr(self.view, "api_resource", "")
         role = f"Needs the role `{resource}:{'read' if is_read else 'write'}` (or `admin`)." if resource else ""
         return "\n\n".join(part for part in (own_doc, role) if part)
+
+
+# OpenAPI links (operation → the operations its answer feeds), so that generated
+# clients and stateful testing can follow one answer to the next request. Each app
+# registers its own in its api/views.py; the postprocessing hook puts them in.
+_LINKS: dict[tuple[str, int], dict[str, dict]] = {}
+
+
+def register_links(operation_id: str, status: int, links: dict[str, dict]) -> None:
+    _LINKS.setdefault((operation_id, status), {}).update(links)
+
+
+def add_links(result: dict, generator, request, public) -> dict:
+    """drf-spectacular postprocessing hook: the registered links on their responses."""
+    for methods in result.get("paths", {}).values():
+        for operation in methods.values():
+            for (operation_id, status), links in _LINKS.items():
+                if operation.get("operationId") == operation_id and str(status) in operation.get("responses", {}):
+                    operation["responses"][str(status)]["links"] = dict(links)
+    return result

@@ -8,9 +8,16 @@ from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from core.api.serializers import FastOutputSerializer, StrictSerializer
 from core.timestamps import rfc3339
-from core.validators import validate_urn
+from core.validators import URN_MAX_LENGTH, URN_PATTERN, validate_urn
 from references.models import Reference
-from references.validators import URN_MAX_LENGTH, validate_external_id, validate_provider
+from references.validators import (
+    EXTERNAL_ID_MAX_LENGTH,
+    EXTERNAL_ID_PATTERN,
+    PROVIDER_MAX_LENGTH,
+    PROVIDER_PATTERN,
+    validate_external_id,
+    validate_provider,
+)
 
 LOOKUP_MAX_REFS = 100
 
@@ -112,6 +119,11 @@ def _document(reference, expires_at: str | None, inserted_at: str, updated_at: s
 
 
 class ReferenceCreateSerializer(StrictSerializer):
+    field_schemas = {
+        "id": {"pattern": EXTERNAL_ID_PATTERN, "maxLength": EXTERNAL_ID_MAX_LENGTH},
+        "provider": {"pattern": PROVIDER_PATTERN, "maxLength": PROVIDER_MAX_LENGTH},
+        "urn": {"pattern": URN_PATTERN, "maxLength": URN_MAX_LENGTH},
+    }
     id = StringField(
         source="external_id",
         validators=[validate_external_id],
