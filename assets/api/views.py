@@ -29,6 +29,7 @@ from core.api.schema import (
     errors,
     locale_filter,
     register_links,
+    register_soft_delete_links,
 )
 from core.api.views import BaseAPIView
 from core.exceptions import BadRequest
@@ -67,8 +68,6 @@ def represent_for(request):
     return represent_with_renditions
 
 
-_IMAGE_ID = {"id": "$response.body#/data/id"}
-_PATH_ID = {"id": "$request.path.id"}
 for _status in (200, 201):
     register_links(
         "asset_images_upload",
@@ -85,29 +84,19 @@ for _status in (200, 201):
             }
         },
     )
-register_links(
-    "asset_images_create",
-    201,
-    {
-        "GetImageById": {"operationId": "asset_images_get_by_id", "parameters": _IMAGE_ID},
-        "GetImageByKey": {
-            "operationId": "asset_images_get_by_key",
-            "parameters": {"file_key": "$response.body#/data/file_key"},
-        },
-        "GetImageByHash": {
-            "operationId": "asset_images_get_by_hash",
-            "parameters": {"file_hash": "$response.body#/data/file_hash"},
-        },
-        "DeleteImage": {"operationId": "asset_images_delete", "parameters": _IMAGE_ID},
-        "RestoreImage": {"operationId": "asset_images_restore", "parameters": _IMAGE_ID},
+register_soft_delete_links(
+    name="Image",
+    create="asset_images_create",
+    get="asset_images_get_by_id",
+    delete="asset_images_delete",
+    restore="asset_images_restore",
+    GetImageByKey={
+        "operationId": "asset_images_get_by_key",
+        "parameters": {"file_key": "$response.body#/data/file_key"},
     },
-)
-register_links(
-    "asset_images_delete",
-    204,
-    {
-        "RestoreDeletedImage": {"operationId": "asset_images_restore", "parameters": _PATH_ID},
-        "GetDeletedImage": {"operationId": "asset_images_get_by_id", "parameters": _PATH_ID},
+    GetImageByHash={
+        "operationId": "asset_images_get_by_hash",
+        "parameters": {"file_hash": "$response.body#/data/file_hash"},
     },
 )
 

@@ -10,6 +10,7 @@ from categories.api.serializers import CategoryCreateSerializer, CategoryOutputS
 from core.api.filters import apply_filters
 from core.api.pagination import KeysetPagination
 from core.api.schema import (
+    CREATED_ID,
     ID_PATH,
     IDEMPOTENCY_KEY,
     INCLUDE_DELETED,
@@ -17,32 +18,20 @@ from core.api.schema import (
     enveloped,
     errors,
     locale_filter,
-    register_links,
+    register_soft_delete_links,
 )
 from core.api.views import BaseAPIView
 
 TAG = ["categories"]
 represent = CategoryOutputSerializer.represent
 
-_CATEGORY_ID = {"id": "$response.body#/data/id"}
-_PATH_ID = {"id": "$request.path.id"}
-register_links(
-    "categories_create",
-    201,
-    {
-        "GetCategory": {"operationId": "categories_get", "parameters": _CATEGORY_ID},
-        "UpdateCategory": {"operationId": "categories_update", "parameters": _CATEGORY_ID},
-        "DeleteCategory": {"operationId": "categories_delete", "parameters": _CATEGORY_ID},
-        "RestoreCategory": {"operationId": "categories_restore", "parameters": _CATEGORY_ID},
-    },
-)
-register_links(
-    "categories_delete",
-    204,
-    {
-        "RestoreDeletedCategory": {"operationId": "categories_restore", "parameters": _PATH_ID},
-        "GetDeletedCategory": {"operationId": "categories_get", "parameters": _PATH_ID},
-    },
+register_soft_delete_links(
+    name="Category",
+    create="categories_create",
+    get="categories_get",
+    delete="categories_delete",
+    restore="categories_restore",
+    UpdateCategory={"operationId": "categories_update", "parameters": CREATED_ID},
 )
 
 

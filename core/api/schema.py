@@ -155,6 +155,32 @@ def register_links(operation_id: str, status: int, links: dict[str, dict]) -> No
     _LINKS.setdefault((operation_id, status), {}).update(links)
 
 
+CREATED_ID = {"id": "$response.body#/data/id"}
+REQUEST_PATH_ID = {"id": "$request.path.id"}
+
+
+def register_soft_delete_links(*, name: str, create: str, get: str, delete: str, restore: str, **more: dict) -> None:
+    """The links of an entity with soft delete: create → get, delete, restore (and `more`); delete → restore, get."""
+    register_links(
+        create,
+        201,
+        {
+            f"Get{name}": {"operationId": get, "parameters": CREATED_ID},
+            f"Delete{name}": {"operationId": delete, "parameters": CREATED_ID},
+            f"Restore{name}": {"operationId": restore, "parameters": CREATED_ID},
+            **more,
+        },
+    )
+    register_links(
+        delete,
+        204,
+        {
+            f"RestoreDeleted{name}": {"operationId": restore, "parameters": REQUEST_PATH_ID},
+            f"GetDeleted{name}": {"operationId": get, "parameters": REQUEST_PATH_ID},
+        },
+    )
+
+
 def add_links(result: dict, generator, request, public) -> dict:
     """drf-spectacular postprocessing hook: the registered links on their responses."""
     for methods in result.get("paths", {}).values():

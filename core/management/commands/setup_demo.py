@@ -52,18 +52,13 @@ class Command(AuditedCommand):
         if live is None or new_key:
             _, key = api_key_create(name=DEMO_KEY_NAME, roles=["admin"])
         self.stdout.write(self.style.SUCCESS("Demo ready (local use only):"))
-        if password is not None:
-            self.stdout.write(f"  admin:   {base_url}/admin/  user {username}  password {password}")
-        else:
-            self.stdout.write(
-                f"  admin:   {base_url}/admin/  user {username}  password unchanged "
-                f"(a new one: .venv/bin/python manage.py setup_demo --new-password)"
-            )
-        if key is not None:
-            self.stdout.write(f"  API key: {key}")
-        else:
-            self.stdout.write(
-                f"  API key unchanged: the demo key {live.prefix}… printed by an earlier run still works "
-                f"(another one: .venv/bin/python manage.py setup_demo --new-key)"
-            )
+        again = ".venv/bin/python manage.py setup_demo"
+        shown_password = password or f"unchanged (a new one: {again} --new-password)"
+        self.stdout.write(f"  admin:   {base_url}/admin/  user {username}  password {shown_password}")
+        self.stdout.write(
+            f"  API key: {key}"
+            if key
+            else f"  API key unchanged: the demo key {live.prefix}… printed by an earlier run still works "
+            f"(another one: {again} --new-key)"
+        )
         self.stdout.write(f"  docs:    {base_url}/api/core/v2/docs/")
