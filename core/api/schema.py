@@ -29,7 +29,10 @@ ERROR_DESCRIPTIONS = {
 # JSON Schema patterns (ECMA-262) of what DRF's CharField refuses on its own: a NUL
 # character anywhere; with trimming on and blanks refused, a text of spaces only.
 NO_NUL_PATTERN = "^[^\\u0000]*$"
-NOT_BLANK_PATTERN = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+# The whitespace Python's str.strip() removes (DRF trims with it), spelled out: ECMA-262's
+# `\s` leaves out U+001C..U+001F and U+0085 and adds U+FEFF.
+_PY_WHITESPACE = "\\u0009-\\u000d\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+NOT_BLANK_PATTERN = f"^[^\\u0000]*[^\\u0000{_PY_WHITESPACE}][^\\u0000]*$"
 
 
 LOCALE_SCHEMA = {
@@ -73,7 +76,9 @@ SEARCH = OpenApiParameter(
 
 
 def locale_filter(description: str) -> OpenApiParameter:
-    return OpenApiParameter("locale", {"type": "string", **LOCALE_SCHEMA}, description=description)
+    # Empty is the same as no filter.
+    pattern = f"^$|{LANGUAGE_TAG_PATTERN}"
+    return OpenApiParameter("locale", {"type": "string", **LOCALE_SCHEMA, "pattern": pattern}, description=description)
 
 
 ID_PATH = OpenApiParameter(

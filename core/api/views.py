@@ -47,8 +47,9 @@ class BaseAPIView(APIView):
 
 def parse_bool_param(request, name: str, default: bool = False) -> bool:
     raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
+    # `name=` is refused like any other value that is not a boolean: the schema's type is boolean.
     value = raw.strip().lower()
     if value in {"true", "1"}:
         return True

@@ -300,7 +300,13 @@ class TestSoftDeletedVisibility:
             assert data["id"] == deleted["id"]
             assert data["deleted_at"].endswith("Z")
 
-    @pytest.mark.parametrize("flag", ["false", "0", ""])
+    def test_an_empty_include_deleted_is_400_like_any_non_boolean(self, api, deleted):
+        # The schema says boolean; `include_deleted=` is not one (issue 12: the schema says what is accepted).
+        response = api.get(f"{IMAGES}/by-id/{deleted['id']}", {"include_deleted": ""})
+        assert response.status_code == 400
+        assert response.json()["details"] == {"include_deleted": ["Must be true or false."]}
+
+    @pytest.mark.parametrize("flag", ["false", "0"])
     def test_include_deleted_false_hides(self, api, deleted, flag):
         assert api.get(f"{IMAGES}/by-id/{deleted['id']}", {"include_deleted": flag}).status_code == 404
 
