@@ -260,6 +260,14 @@ class TestImageCreateFromUpload:
 
 
 class TestImageUpdate:
+    def test_a_changed_caption_gets_its_caption_text_again(self):
+        # The admin saves through image_update: its captions get their plain text too.
+        image = services.image_create(
+            file_key=stored_file().key, name="n", locales=[{"locale": "en", "caption_html": "<p>Old</p>"}]
+        )
+        services.image_update(image=image, locales=[{"locale": "en", "caption_html": "<p>New <em>one</em></p>"}])
+        assert image.locales.get().caption_text == "New one"
+
     def test_changes_the_fields_given_and_sets_the_locales(self):
         image = services.image_create(
             file_key=stored_file().key, name="old", locales=[{"locale": "en", "credit": "a"}, {"locale": "fr"}]
