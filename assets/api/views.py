@@ -36,9 +36,15 @@ from core.exceptions import BadRequest
 
 TAG = ["asset images"]
 represent = ImageOutputSerializer.represent
+# The specs' syntax for the schema (ECMA-262): which presets exist and the largest side are the
+# operator's settings, so a spec of the right form may still be refused, naming the spec.
+_SPEC = (
+    "(?:(?:fill|fit)-[1-9][0-9]{0,4}x[1-9][0-9]{0,4}|width-[1-9][0-9]{0,4}|[a-z][a-z0-9_]{0,31})"
+    "(?:-q(?:[1-9][0-9]?|100))?[.](?:webp|avif|jpeg|png)"
+)
 RENDITIONS = OpenApiParameter(
     "renditions",
-    str,
+    {"type": "string", "pattern": f"^(?:{_SPEC}(?:,{_SPEC}){{0,19}})?$"},
     description=(
         "Comma-separated rendition specs (at most 20), such as `card.webp,width-640.avif`: adds `renditions`, "
         "signed URLs with their output size, keyed by each spec as asked. Operations: `fill-WxH`, `fit-WxH`, "

@@ -55,6 +55,8 @@ ACCEPTED = {
     "locale": ("not expressible", "is given more than once"),
     "svg_icon": ("not expressible", ""),
     "file": ("not expressible", ""),
+    # Of the right form (the schema's pattern), but the presets and the largest side are settings.
+    "renditions": ("state", ""),
 }
 # "after and before together" cannot be said by OpenAPI 3.0 parameters either.
 EXCLUSIVE = "Send either after or before, not both."
