@@ -85,6 +85,8 @@ class AssetImageLocale(models.Model):
     locale = models.CharField(max_length=64)
     credit = models.CharField(max_length=255, blank=True, default="")
     caption_html = models.TextField(blank=True, default="")
+    # The plain text of caption_html, derived on every write (core.sanitize.html_to_text).
+    caption_text = models.TextField(blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["locale"]

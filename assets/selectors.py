@@ -10,6 +10,7 @@ from core.exceptions import BadRequest, EntityNotFound
 from core.selectors import get_visible
 
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+SHA256_MESSAGE = "Give the SHA-256 as 64 hexadecimal characters."
 
 
 def image_queryset(*, include_deleted: bool = False):
@@ -37,7 +38,7 @@ def image_get_by_key(*, file_key: str, include_deleted: bool = False) -> AssetIm
 
 def image_get_by_hash(*, file_hash: str, include_deleted: bool = False) -> AssetImage:
     if not _SHA256.fullmatch(file_hash or ""):  # fullmatch: `$` also accepts a final newline
-        raise BadRequest({"file_hash": ["Give the SHA-256 as 64 hexadecimal characters."]})
+        raise BadRequest({"file_hash": [SHA256_MESSAGE]})
     return _image_of_file(image_queryset(include_deleted=include_deleted).filter(file__sha256=file_hash.lower()))
 
 

@@ -86,12 +86,9 @@ def clean_locales(locales) -> list[dict]:
             # The column's limit: PostgreSQL would refuse the row with a 500 otherwise.
             errors[index] = {"credit": [f"Give a credit of at most {CREDIT_MAX_LENGTH} characters."]}
             continue
+        caption_html = sanitize_caption_html(item.get("caption_html", "") or "")
         cleaned.append(
-            {
-                "locale": code,
-                "credit": credit,
-                "caption_html": sanitize_caption_html(item.get("caption_html", "") or ""),
-            }
+            {"locale": code, "credit": credit, "caption_html": caption_html, "caption_text": html_to_text(caption_html)}
         )
     if errors:
         raise BadRequest({"locales": [errors.get(i, {}) for i in range(len(locales))]})
@@ -225,9 +222,17 @@ def image_update(
             item = wanted.pop(row.locale, None)
             if item is None:
                 row.delete()
-            elif (row.credit, row.caption_html) != (item["credit"], item["caption_html"]):
-                row.credit, row.caption_html = item["credit"], item["caption_html"]
-                row.save(update_fields=["credit", "caption_html"])
+            elif (row.credit, row.caption_html, row.caption_text) != (
+                item["credit"],
+                item["caption_html"],
+                item["caption_text"],
+            ):
+                row.credit, row.caption_html, row.caption_text = (
+                    item["credit"],
+                    item["caption_html"],
+                    item["caption_text"],
+                )
+                row.save(update_fields=["credit", "caption_html", "caption_text"])
         for item in wanted.values():
             AssetImageLocale.objects.create(image=locked, **item)
     return image_queryset(include_deleted=True).get(pk=locked.pk)

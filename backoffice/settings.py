@@ -11,8 +11,17 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# The untracked file `python3 tasks.py run` writes once for local use (a generated
+# SECRET_KEY and DEBUG=1), so that the README's `manage.py` commands work in a new
+# shell. Variables set in the environment win over it; a production host has no such
+# file, and LOCAL_ENV_FILE="" turns it off (the test suite does).
+LOCAL_ENV_FILE = os.environ.get("LOCAL_ENV_FILE", str(BASE_DIR / ".env.local"))
+if LOCAL_ENV_FILE:
+    load_dotenv(LOCAL_ENV_FILE, override=False)
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -240,6 +249,7 @@ SPECTACULAR_SETTINGS = {
         }
     },
     "AUTHENTICATION_WHITELIST": [],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.api.schema.add_links"],
     "ENUM_NAME_OVERRIDES": {},
 }
 

@@ -6,6 +6,9 @@ DATABASE_URL still decides the database (SQLite by default, PostgreSQL in CI).
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-only-for-the-test-suite")
+# Never the developer's local file (.env.local, DEBUG on): the suite, and the server
+# processes some tests start, see only the environment they are given.
+os.environ["LOCAL_ENV_FILE"] = ""
 
 from backoffice.settings import *  # noqa: E402,F403
 

@@ -60,10 +60,9 @@ def use_fast_timestamp_loader(sender, connection, **kwargs) -> None:
 def rfc3339_sql(column: str) -> str:
     """PostgreSQL expression writing a timestamptz as `core.api.serializers.rfc3339` does.
 
-    UTC with a `Z`, microseconds only when there are any (as Python's
-    isoformat), NULL for NULL. For reads that return many rows: PostgreSQL
+    UTC, always six fractional digits and a `Z`, NULL for NULL. For reads that return many rows: PostgreSQL
     writes a timestamp this way in about 0.15 µs of its CPU, where reading it
     as a datetime and formatting it in Python costs about 0.7 µs (measured on
     the lookup of 100 references; a CASE with two to_char costs 0.6 µs).
     """
-    return f"replace(to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '.000000Z', 'Z')"
+    return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"

@@ -34,17 +34,21 @@ def sanitize_caption_html(html: str) -> str:
     )
 
 
-_BLOCK_BOUNDARY = re.compile(r"<(?=/?(?:p|br|li|ul|ol)\b)", re.IGNORECASE)
-_WHITESPACE = re.compile(r"\s+")
+# Where a block ends or a line breaks, words of two blocks must not run together in the text.
+_BLOCK_BOUNDARY = re.compile(r"<(?:/?(?:p|li|ul|ol|div|h[1-6]|blockquote)|br)\b[^>]*>", re.IGNORECASE)
 
 
 def html_to_text(html: str) -> str:
-    """The text of caption HTML, for search: no tags (nh3 with none allowed), entities decoded,
-    whitespace collapsed. Paragraphs, line breaks and list items stay apart by a space;
-    inline tags (`<em>`) join their text to its neighbours as a reader sees it."""
-    spaced = _BLOCK_BOUNDARY.sub(" <", html or "")
-    text = nh3.clean(spaced, tags=set(), clean_content_tags={"script", "style"}, strip_comments=True)
-    return _WHITESPACE.sub(" ", html_entities.unescape(text)).strip()
+    """The plain text of an HTML fragment (a caption's `caption_text`).
+
+    Tags are dropped (scripts and styles with their content), entities decoded,
+    whitespace collapsed to single spaces; paragraphs, list items and line
+    breaks become a space. The result is text: a consumer escapes it like any text.
+    """
+    text = nh3.clean(
+        _BLOCK_BOUNDARY.sub(" ", html), tags=set(), clean_content_tags={"script", "style"}, strip_comments=True
+    )
+    return " ".join(html_entities.unescape(text).split())
 
 
 _LINK_SCHEME = re.compile(r"^\s*(https?|mailto):", re.IGNORECASE)

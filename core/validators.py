@@ -7,13 +7,16 @@ from django.core.exceptions import ValidationError
 
 from core.exceptions import InvalidUUID
 
+# The canonical form only, as the schema's `format: uuid` says: Python's UUID() also
+# takes braces, `urn:uuid:` and 32 hex digits without hyphens.
+_CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
 
 def parse_uuid(value: str) -> uuid.UUID:
     """A path `{id}` as a UUID, or the contract's 400 `Invalid uuid sent`."""
-    try:
-        return uuid.UUID(str(value))
-    except (ValueError, TypeError, AttributeError):
-        raise InvalidUUID() from None
+    if not isinstance(value, str | uuid.UUID) or not _CANONICAL_UUID.fullmatch(str(value)):
+        raise InvalidUUID()
+    return uuid.UUID(str(value))
 
 
 # RFC 5646 "langtag" (well-formed, not checked against the registry), plus the
@@ -56,6 +59,39 @@ def is_language_tag(value: str) -> bool:
     return len(variants) == len(set(variants))
 
 
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.upper()}{c}]" if c.isalpha() else c for c in word)
+
+
+# The same rules for the OpenAPI schema, as an ECMA-262 pattern (JSON Schema has no
+# case-insensitive flag, so letters are spelled in both cases), so that a client
+# validating against the schema sends only well-formed tags. Two lookaheads say that
+# variants (before any singleton) and singletons (before `x`) may not repeat; repeats
+# differing only in case are left to the server. tests/core/test_validators.py checks
+# that it agrees with is_language_tag.
+_SUB = "[A-Za-z0-9]"
+_SINGLETON = "[0-9A-WYZa-wyz]"
+_LANGTAG_BODY = (
+    "(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4,8})"
+    "(?:-[A-Za-z]{4})?"
+    "(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"
+    f"(?:-(?:{_SUB}{{5,8}}|[0-9]{_SUB}{{3}}))*"
+    f"(?:-{_SINGLETON}(?:-{_SUB}{{2,8}})+)*"
+    f"(?:-[Xx](?:-{_SUB}{{1,8}})+)?"
+)
+_GRANDFATHERED = (
+    "en-gb-oed i-ami i-bnn i-default i-enochian i-hak i-klingon i-lux i-mingo i-navajo i-pwn i-tao i-tay "
+    "i-tsu sgn-be-fr sgn-be-nl sgn-ch-de art-lojban cel-gaulish no-bok no-nyn zh-guoyu zh-hakka zh-min "
+    "zh-min-nan zh-xiang"
+).split()
+LANGUAGE_TAG_PATTERN = (
+    f"^(?!{_SUB}{{2,8}}-(?:{_SUB}{{2,8}}-)*([0-9]{_SUB}{{3}}|{_SUB}{{5,8}})-(?:{_SUB}{{2,8}}-)*\\1(?:-|$))"
+    f"(?!(?:(?:{_SUB}{{2,8}}|{_SINGLETON})-)+({_SINGLETON})-(?:(?:{_SUB}{{2,8}}|{_SINGLETON})-)*\\2(?:-|$))"
+    f"(?:{_LANGTAG_BODY}|[Xx](?:-{_SUB}{{1,8}})+|{'|'.join(_any_case(tag) for tag in _GRANDFATHERED)})$"
+)
+LANGUAGE_TAG_MAX_LENGTH = 64
+
+
 def validate_language_tag(value: str) -> None:
     if not is_language_tag(value):
         raise ValidationError(
@@ -82,6 +118,18 @@ def is_urn(value: str) -> bool:
     match = _URN.fullmatch(value)  # `$` would also accept a trailing newline
     # "urn-" followed by digits is the reserved informal namespace form (RFC 8141 §5.2).
     return bool(match) and not match.group("nid").lower().startswith("urn-")
+
+
+# The same rules for the OpenAPI schema (ECMA-262, no case-insensitive flag).
+_PCHAR_ECMA = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})"
+URN_PATTERN = (
+    rf"^[Uu][Rr][Nn]:(?![Uu][Rr][Nn]-)[A-Za-z0-9][A-Za-z0-9-]{{0,30}}[A-Za-z0-9]:"
+    rf"{_PCHAR_ECMA}(?:{_PCHAR_ECMA}|/)*"
+    rf"(?:\?\+{_PCHAR_ECMA}(?:{_PCHAR_ECMA}|/|\?)*)?"
+    rf"(?:\?={_PCHAR_ECMA}(?:{_PCHAR_ECMA}|/|\?)*)?"
+    rf"(?:#(?:{_PCHAR_ECMA}|/|\?)*)?$"
+)
+URN_MAX_LENGTH = 255
 
 
 def validate_urn(value: str) -> None:

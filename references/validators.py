@@ -4,14 +4,21 @@ import re
 
 from django.core.exceptions import ValidationError
 
+from core import validators as core_validators
+
 PROVIDER_MAX_LENGTH = 64
 EXTERNAL_ID_MAX_LENGTH = 255
-URN_MAX_LENGTH = 255
+URN_MAX_LENGTH = core_validators.URN_MAX_LENGTH
 
 _PROVIDER = re.compile(r"[a-z0-9_-]{1,64}")
 # Unicode category Cc (C0 controls, DEL, C1 controls) and the surrogates, which
 # are not characters at all and cannot be stored as UTF-8.
 _NOT_IN_ID = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+# The same rules for the OpenAPI schema (ECMA-262 patterns).
+PROVIDER_PATTERN = "^[a-z0-9_-]{1,64}$"
+EXTERNAL_ID_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f]{1,255}$"
+REF_PATTERN = "^[a-z0-9_-]{1,64}:[^\\u0000-\\u001f\\u007f-\\u009f]{1,255}$"
 
 PROVIDER_MESSAGE = "Use 1 to 64 characters: lowercase letters a-z, digits, '-' and '_' (no colon)."
 

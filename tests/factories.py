@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 
 from assets.models import AssetImage, AssetImageLocale, StoredFile
 from assets.services import image_reindex, stored_file_upload
+from core.sanitize import html_to_text
 from tests.utils import image_bytes
 
 
@@ -44,6 +45,7 @@ class AssetImageLocaleFactory(factory.django.DjangoModelFactory):
     locale = "en"
     credit = "Photographer"
     caption_html = "<p>A caption</p>"
+    caption_text = factory.LazyAttribute(lambda locale: html_to_text(locale.caption_html))
 
     @classmethod
     def _after_postgeneration(cls, instance, create, results=None):

@@ -3,8 +3,11 @@
 from rest_framework import serializers
 
 from assets.models import AssetImage, Gravity
+from assets.selectors import SHA256_MESSAGE
+from core.api.schema import LOCALE_SCHEMA
 from core.api.serializers import FastOutputSerializer, StrictSerializer
 from core.timestamps import rfc3339
+from core.validators import LANGUAGE_TAG_MAX_LENGTH
 
 
 class ImageLocaleOutputSerializer(serializers.Serializer):
@@ -12,6 +15,9 @@ class ImageLocaleOutputSerializer(serializers.Serializer):
     locale = serializers.CharField()
     credit = serializers.CharField()
     caption_html = serializers.CharField()
+    caption_text = serializers.CharField(
+        read_only=True, help_text="The plain text of caption_html (read-only, derived on write)."
+    )
 
 
 class RenditionOutputSerializer(serializers.Serializer):
@@ -51,7 +57,13 @@ class ImageOutputSerializer(FastOutputSerializer):
             "name": image.name,
             "gravity": image.gravity,
             "locales": [
-                {"id": str(loc.id), "locale": loc.locale, "credit": loc.credit, "caption_html": loc.caption_html}
+                {
+                    "id": str(loc.id),
+                    "locale": loc.locale,
+                    "credit": loc.credit,
+                    "caption_html": loc.caption_html,
+                    "caption_text": loc.caption_text,
+                }
                 for loc in image.locales.all()
             ],
             "content_type": stored.content_type,
@@ -72,8 +84,11 @@ def file_url(key: str) -> str:
 
 
 class ImageLocaleInputSerializer(StrictSerializer):
-    ignored_fields = ("id",)
-    locale = serializers.CharField(max_length=64)
+    # An item copied from a response can be sent back: its read-only fields are ignored.
+    ignored_fields = ("id", "caption_text")
+    field_schemas = {"locale": LOCALE_SCHEMA}
+    # Not trimmed: the tag is judged as sent, as the schema's pattern judges it.
+    locale = serializers.CharField(max_length=LANGUAGE_TAG_MAX_LENGTH, trim_whitespace=False)
     credit = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     caption_html = serializers.CharField(max_length=65536, required=False, allow_blank=True, default="")
 
@@ -81,7 +96,7 @@ class ImageLocaleInputSerializer(StrictSerializer):
 class ImageCreateSerializer(StrictSerializer):
     ignored_fields = ("id",)
     file_key = serializers.CharField(max_length=255)
-    file_hash = serializers.RegexField(r"^[0-9a-fA-F]{64}$", required=False, max_length=64)
+    file_hash = serializers.RegexField(r"^[0-9a-fA-F]{64}$", required=False, error_messages={"invalid": SHA256_MESSAGE})
     name = serializers.CharField(max_length=255)
     gravity = serializers.ChoiceField(choices=Gravity.choices, required=False, default=Gravity.CENTER)
     locales = ImageLocaleInputSerializer(many=True, required=False, default=list, max_length=200)

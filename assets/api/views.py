@@ -1,7 +1,7 @@
 """REST views for asset images (contract §4): declare, validate, call a service."""
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, extend_schema
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -19,15 +19,32 @@ from assets.renditions.specs import InvalidSpec, parse_spec_list
 from assets.storage import HashingUploadHandler
 from core.api.filters import apply_filters
 from core.api.pagination import KeysetPagination
-from core.api.schema import ID_PATH, INCLUDE_DELETED, enveloped, errors
+from core.api.schema import (
+    ID_PATH,
+    IDEMPOTENCY_KEY,
+    INCLUDE_DELETED,
+    NOT_BLANK_PATTERN,
+    enveloped,
+    errors,
+    locale_filter,
+    register_links,
+    register_soft_delete_links,
+    search_filter,
+)
 from core.api.views import BaseAPIView
 from core.exceptions import BadRequest
 
 TAG = ["asset images"]
 represent = ImageOutputSerializer.represent
+# The specs' syntax for the schema (ECMA-262): which presets exist and the largest side are the
+# operator's settings, so a spec of the right form may still be refused, naming the spec.
+_SPEC = (
+    "(?:(?:fill|fit)-[1-9][0-9]{0,4}x[1-9][0-9]{0,4}|width-[1-9][0-9]{0,4}|[a-z][a-z0-9_]{0,31})"
+    "(?:-q(?:[1-9][0-9]?|100))?[.](?:webp|avif|jpeg|png)"
+)
 RENDITIONS = OpenApiParameter(
     "renditions",
-    str,
+    {"type": "string", "pattern": f"^(?:{_SPEC}(?:,{_SPEC}){{0,19}})?$"},
     description=(
         "Comma-separated rendition specs (at most 20), such as `card.webp,width-640.avif`: adds `renditions`, "
         "signed URLs with their output size, keyed by each spec as asked. Operations: `fill-WxH`, `fit-WxH`, "
@@ -57,6 +74,39 @@ def represent_for(request):
     return represent_with_renditions
 
 
+for _status in (200, 201):
+    register_links(
+        "asset_images_upload",
+        _status,
+        {
+            "CreateImage": {
+                "operationId": "asset_images_create",
+                "requestBody": {
+                    "file_key": "$response.body#/data/file_key",
+                    "file_hash": "$response.body#/data/file_hash",
+                    "name": "Uploaded image",
+                },
+                "description": "Describe the uploaded file: its `file_key` (and `file_hash`) in the create body.",
+            }
+        },
+    )
+register_soft_delete_links(
+    name="Image",
+    create="asset_images_create",
+    get="asset_images_get_by_id",
+    delete="asset_images_delete",
+    restore="asset_images_restore",
+    GetImageByKey={
+        "operationId": "asset_images_get_by_key",
+        "parameters": {"file_key": "$response.body#/data/file_key"},
+    },
+    GetImageByHash={
+        "operationId": "asset_images_get_by_hash",
+        "parameters": {"file_hash": "$response.body#/data/file_hash"},
+    },
+)
+
+
 class ImageCollectionView(BaseAPIView):
     api_resource = "assets"
     cursor_scope = "assets.images"
@@ -67,13 +117,11 @@ class ImageCollectionView(BaseAPIView):
         operation_id="asset_images_list",
         parameters=[
             INCLUDE_DELETED,
-            OpenApiParameter(
-                "search",
-                str,
-                description="Case-insensitive substring of the name, a credit or a caption's text (tags aside), "
-                "at least 2 characters (else 400).",
+            search_filter(
+                "Case-insensitive substring of the name, a credit or a caption's text (tags aside), "
+                "at least 2 characters (else 400)."
             ),
-            OpenApiParameter("locale", str, description="Images having a caption in this locale."),
+            locale_filter("Images having a caption in this locale (BCP 47)."),
             RENDITIONS,
         ],
         responses={200: ImageOutputSerializer(many=True), **errors(400)},
@@ -87,7 +135,7 @@ class ImageCollectionView(BaseAPIView):
         tags=TAG,
         operation_id="asset_images_create",
         request=ImageCreateSerializer,
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+        parameters=[IDEMPOTENCY_KEY],
         responses={201: enveloped(ImageOutputSerializer), **errors(400, 409, 413, 415, 422)},
     )
     def post(self, request):
@@ -120,7 +168,16 @@ class ImageByKeyView(BaseAPIView):
     @extend_schema(
         tags=TAG,
         operation_id="asset_images_get_by_key",
-        parameters=[OpenApiParameter("file_key", str, OpenApiParameter.PATH), INCLUDE_DELETED, RENDITIONS],
+        parameters=[
+            OpenApiParameter(
+                "file_key",
+                {"type": "string", "pattern": NOT_BLANK_PATTERN, "maxLength": 255},
+                OpenApiParameter.PATH,
+                description="The storage key returned by the upload (it holds slashes).",
+            ),
+            INCLUDE_DELETED,
+            RENDITIONS,
+        ],
         responses={200: enveloped(ImageOutputSerializer), **errors(400, 404)},
     )
     def get(self, request, file_key):
@@ -194,7 +251,11 @@ class ImageUploadView(BaseAPIView):
     @extend_schema(
         tags=TAG,
         operation_id="asset_images_upload",
-        request={"multipart/form-data": UploadSerializer},
+        request={
+            "multipart/form-data": OpenApiRequest(
+                UploadSerializer, encoding={"file": {"contentType": "image/jpeg, image/png, image/gif, image/webp"}}
+            )
+        },
         responses={
             201: enveloped(UploadOutputSerializer),
             200: enveloped(UploadOutputSerializer),

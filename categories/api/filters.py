@@ -16,8 +16,9 @@ class _StrictBooleanField(forms.Field):
     widget = forms.TextInput
 
     def to_python(self, value):
-        if value in (None, ""):
+        if value is None:
             return None
+        # `is_archived=` is refused like any other value that is not a boolean (the schema's type).
         text = str(value).strip().lower()
         if text in {"true", "1"}:
             return True

@@ -4,8 +4,10 @@ from rest_framework import serializers
 
 from categories.models import Category
 from categories.services import MAX_LOCALES, NAME_MAX_LENGTH
+from core.api.schema import LOCALE_SCHEMA
 from core.api.serializers import FastOutputSerializer, StrictSerializer
 from core.timestamps import rfc3339
+from core.validators import LANGUAGE_TAG_MAX_LENGTH
 
 
 class CategoryLocaleOutputSerializer(serializers.Serializer):
@@ -53,7 +55,9 @@ class StrictBooleanField(serializers.BooleanField):
 class CategoryLocaleCreateSerializer(StrictSerializer):
     # A copy of a response item may be sent back as it is.
     ignored_fields = ("id", "deleted_at")
-    locale = serializers.CharField(max_length=64)
+    field_schemas = {"locale": LOCALE_SCHEMA}
+    # Not trimmed: the tag is judged as sent, as the schema's pattern judges it.
+    locale = serializers.CharField(max_length=LANGUAGE_TAG_MAX_LENGTH, trim_whitespace=False)
     name = serializers.CharField(max_length=NAME_MAX_LENGTH)
 
 
@@ -62,16 +66,22 @@ class CategoryLocalePatchSerializer(CategoryLocaleCreateSerializer):
     id = serializers.UUIDField(required=False)
 
 
+SVG_HELP = (
+    "Inline SVG markup (root `<svg>`), at most 64 KiB, that must parse as XML without a DTD; "
+    "sanitized on write. `null` removes the icon."
+)
+
+
 class CategoryCreateSerializer(StrictSerializer):
     ignored_fields = ("id",)
     locales = CategoryLocaleCreateSerializer(many=True, allow_empty=False, max_length=MAX_LOCALES)
     # The size limit and the SVG checks are the sanitizer's (one rule for the API and the admin).
-    svg_icon = serializers.CharField(required=False, allow_null=True, allow_blank=True, trim_whitespace=False)
+    svg_icon = serializers.CharField(required=False, allow_null=True, trim_whitespace=False, help_text=SVG_HELP)
     is_archived = StrictBooleanField(required=False)
 
 
 class CategoryPatchSerializer(StrictSerializer):
     ignored_fields = ("id",)
     locales = CategoryLocalePatchSerializer(many=True, required=False, allow_empty=False, max_length=MAX_LOCALES)
-    svg_icon = serializers.CharField(required=False, allow_null=True, allow_blank=True, trim_whitespace=False)
+    svg_icon = serializers.CharField(required=False, allow_null=True, trim_whitespace=False, help_text=SVG_HELP)
     is_archived = StrictBooleanField(required=False)

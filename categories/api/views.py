@@ -9,11 +9,30 @@ from categories.api.filters import CategoryFilter
 from categories.api.serializers import CategoryCreateSerializer, CategoryOutputSerializer, CategoryPatchSerializer
 from core.api.filters import apply_filters
 from core.api.pagination import KeysetPagination
-from core.api.schema import ID_PATH, INCLUDE_DELETED, enveloped, errors
+from core.api.schema import (
+    CREATED_ID,
+    ID_PATH,
+    IDEMPOTENCY_KEY,
+    INCLUDE_DELETED,
+    enveloped,
+    errors,
+    locale_filter,
+    register_soft_delete_links,
+    search_filter,
+)
 from core.api.views import BaseAPIView
 
 TAG = ["categories"]
 represent = CategoryOutputSerializer.represent
+
+register_soft_delete_links(
+    name="Category",
+    create="categories_create",
+    get="categories_get",
+    delete="categories_delete",
+    restore="categories_restore",
+    UpdateCategory={"operationId": "categories_update", "parameters": CREATED_ID},
+)
 
 
 class CategoryCollectionView(BaseAPIView):
@@ -27,10 +46,8 @@ class CategoryCollectionView(BaseAPIView):
         parameters=[
             INCLUDE_DELETED,
             OpenApiParameter("is_archived", bool, description="Only archived (true) or not archived (false)."),
-            OpenApiParameter("locale", str, description="Categories having a live locale with this BCP 47 tag."),
-            OpenApiParameter(
-                "search", str, description="Case-insensitive substring of any live locale name, at least 2 characters."
-            ),
+            locale_filter("Categories having a live locale with this BCP 47 tag."),
+            search_filter("Case-insensitive substring of any live locale name, at least 2 characters (else 400)."),
         ],
         responses={200: CategoryOutputSerializer(many=True), **errors(400)},
     )
@@ -44,7 +61,7 @@ class CategoryCollectionView(BaseAPIView):
         tags=TAG,
         operation_id="categories_create",
         request=CategoryCreateSerializer,
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+        parameters=[IDEMPOTENCY_KEY],
         responses={201: enveloped(CategoryOutputSerializer), **errors(400, 409, 413, 415, 422)},
     )
     def post(self, request):

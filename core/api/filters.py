@@ -9,7 +9,11 @@ from core.validators import is_language_tag, normalize_language_tag
 
 
 class LocaleFilter(django_filters.CharFilter):
-    """A BCP 47 tag, compared in its canonical casing."""
+    """A BCP 47 tag, compared in its canonical casing; judged as sent (not stripped), as the schema judges it."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("strip", False)
+        super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):
         if value in ("", None):

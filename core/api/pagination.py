@@ -22,6 +22,9 @@ from rest_framework.response import Response
 from core.api.envelope import Envelope
 from core.exceptions import BadRequest
 
+# A cursor as django.core.signing writes it: base64url payload, base62 timestamp and a
+# base64url HMAC-SHA256, colon-separated. Empty is the same as no cursor.
+CURSOR_PATTERN = "^(?:[A-Za-z0-9_-]{1,400}:[A-Za-z0-9]{1,12}:[A-Za-z0-9_-]{43})?$"
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 _RESERVED = {"after", "before", "limit", "x-api-key"}
@@ -48,8 +51,9 @@ class KeysetPagination(BasePagination):
 
     def parse_limit(self, request) -> int:
         raw = request.query_params.get("limit")
-        if raw is None or raw == "":
+        if raw is None:
             return DEFAULT_LIMIT
+        # `limit=` is refused like any other text that is not a number: the schema's type is integer.
         # isascii: "²".isdigit() is true, but int("²") fails.
         if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
             raise BadRequest({"limit": [f"Enter a whole number from 1 to {MAX_LIMIT}."]})
@@ -125,15 +129,15 @@ class KeysetPagination(BasePagination):
                 "name": "after",
                 "in": "query",
                 "required": False,
-                "description": "Cursor from a previous page's meta.next.",
-                "schema": {"type": "string"},
+                "description": "Cursor from a previous page's meta.next (opaque, signed for this list).",
+                "schema": {"type": "string", "pattern": CURSOR_PATTERN},
             },
             {
                 "name": "before",
                 "in": "query",
                 "required": False,
-                "description": "Cursor from a previous page's meta.previous.",
-                "schema": {"type": "string"},
+                "description": "Cursor from a previous page's meta.previous (opaque, signed for this list).",
+                "schema": {"type": "string", "pattern": CURSOR_PATTERN},
             },
             {
                 "name": "limit",

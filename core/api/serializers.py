@@ -49,6 +49,9 @@ class StrictSerializer(serializers.Serializer):
     """
 
     ignored_fields: tuple[str, ...] = ()
+    # OpenAPI keywords per field for the rules its validators check (patterns the
+    # schema cannot infer), so that a client validating against the schema agrees.
+    field_schemas: dict[str, dict] = {}
 
     class Meta:
         list_serializer_class = StrictListSerializer

@@ -6,6 +6,7 @@ import logging
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import JsonResponse
+from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from rest_framework import status
@@ -13,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.idempotency import idempotent_create
-from core.exceptions import BadRequest
+from core.exceptions import BadRequest, EntityNotFound
 
 logger = logging.getLogger("backoffice.api")
 API_PREFIX = "/api/"
@@ -46,8 +47,9 @@ class BaseAPIView(APIView):
 
 def parse_bool_param(request, name: str, default: bool = False) -> bool:
     raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
+    # `name=` is refused like any other value that is not a boolean: the schema's type is boolean.
     value = raw.strip().lower()
     if value in {"true", "1"}:
         return True
@@ -85,10 +87,27 @@ def readyz(request):
     return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
 
 
+def unknown_path_body(path: str) -> dict:
+    """The 404 of a path that names no endpoint: the wording of every 404, and why.
+
+    One `error` per status (contract §2) whatever the 404 is about; `details`
+    tells a person what went wrong, a trailing slash being the usual mistake.
+    """
+    hint = "No endpoint has this path."
+    stripped = path.rstrip("/")
+    if stripped != path and stripped:
+        try:
+            if resolve(stripped).func is not api_not_found:
+                hint = f"No endpoint has this path. Paths end without a slash: did you mean {stripped}?"
+        except Resolver404:
+            pass
+    return {"error": EntityNotFound.error, "details": {"path": [hint]}}
+
+
 @csrf_exempt  # else a POST (no CSRF token, as from any API client) gets Django's HTML 403 page
 def api_not_found(request, *args, **kwargs):
     """Unknown URLs under the API base: JSON, never an HTML page."""
-    return JsonResponse({"error": "Not found"}, status=404)
+    return JsonResponse(unknown_path_body(request.path), status=404)
 
 
 def handler400(request, exception=None):
@@ -111,7 +130,7 @@ def handler403(request, exception=None):
 
 def handler404(request, exception=None):
     if request.path.startswith(API_PREFIX):
-        return JsonResponse({"error": "Not found"}, status=404)
+        return JsonResponse(unknown_path_body(request.path), status=404)
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)

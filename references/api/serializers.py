@@ -8,9 +8,16 @@ from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from core.api.serializers import FastOutputSerializer, StrictSerializer
 from core.timestamps import rfc3339
-from core.validators import validate_urn
+from core.validators import URN_MAX_LENGTH, URN_PATTERN, validate_urn
 from references.models import Reference
-from references.validators import URN_MAX_LENGTH, validate_external_id, validate_provider
+from references.validators import (
+    EXTERNAL_ID_MAX_LENGTH,
+    EXTERNAL_ID_PATTERN,
+    PROVIDER_MAX_LENGTH,
+    PROVIDER_PATTERN,
+    validate_external_id,
+    validate_provider,
+)
 
 LOOKUP_MAX_REFS = 100
 
@@ -54,6 +61,15 @@ class StringListField(serializers.ListField):
         if type(data) is list and all(type(item) is str for item in data):
             return list(data)
         return super().to_internal_value(data)
+
+    def run_child_validation(self, data):
+        try:
+            return super().run_child_validation(data)
+        except serializers.ValidationError as exc:
+            # One entry per item, `[]` for a valid one, as every other list error (contract §2);
+            # DRF would answer `{"0": [...]}`, keyed by index strings.
+            errors = exc.detail if isinstance(exc.detail, dict) else {}
+            raise serializers.ValidationError([errors.get(index, []) for index in range(len(data))]) from None
 
 
 class RFC3339DateTimeField(serializers.DateTimeField):
@@ -103,6 +119,11 @@ def _document(reference, expires_at: str | None, inserted_at: str, updated_at: s
 
 
 class ReferenceCreateSerializer(StrictSerializer):
+    field_schemas = {
+        "id": {"pattern": EXTERNAL_ID_PATTERN, "maxLength": EXTERNAL_ID_MAX_LENGTH},
+        "provider": {"pattern": PROVIDER_PATTERN, "maxLength": PROVIDER_MAX_LENGTH},
+        "urn": {"pattern": URN_PATTERN, "maxLength": URN_MAX_LENGTH},
+    }
     id = StringField(
         source="external_id",
         validators=[validate_external_id],

@@ -4,7 +4,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from core.api.schema import enveloped, errors
+from core.api.schema import IDEMPOTENCY_KEY, enveloped, errors, register_links
 from core.api.views import BaseAPIView
 from references import selectors, services
 from references.api.serializers import (
@@ -13,15 +13,30 @@ from references.api.serializers import (
     ReferenceOutputSerializer,
     represent_lookup_row,
 )
+from references.validators import EXTERNAL_ID_MAX_LENGTH, PROVIDER_MAX_LENGTH, REF_PATTERN
 
 TAG = ["references"]
 represent = ReferenceOutputSerializer.represent
 
+# The ref is `provider:id`: both parts of the created reference, joined by a colon.
+_REF = {"ref": "{$response.body#/data/provider}:{$response.body#/data/id}"}
+register_links(
+    "references_create",
+    201,
+    {
+        "GetReference": {"operationId": "references_get", "parameters": _REF},
+        "DeleteReference": {"operationId": "references_delete", "parameters": _REF},
+    },
+)
+
 REF_PATH = OpenApiParameter(
     "ref",
-    str,
+    {"type": "string", "pattern": REF_PATTERN, "maxLength": PROVIDER_MAX_LENGTH + 1 + EXTERNAL_ID_MAX_LENGTH},
     OpenApiParameter.PATH,
-    description="`provider:id`, split at the first colon; percent-encode the id where needed (`/`, `?`, `#`, `%`).",
+    description=(
+        "`provider:id`, split at the first colon. A generated client encodes it: give it the ref as it is. "
+        "In a URL built by hand, percent-encode it once (`/`, `?`, `#`, `%`, spaces)."
+    ),
 )
 
 
@@ -32,7 +47,7 @@ class ReferenceCollectionView(BaseAPIView):
         tags=TAG,
         operation_id="references_create",
         request=ReferenceCreateSerializer,
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+        parameters=[IDEMPOTENCY_KEY],
         responses={201: enveloped(ReferenceOutputSerializer), **errors(400, 409, 413, 415, 422)},
     )
     def post(self, request):

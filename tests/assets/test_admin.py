@@ -59,6 +59,7 @@ def test_add_page_uploads_through_the_service_and_sanitizes_captions(admin_clien
     locale = image.locales.get()
     assert locale.locale == "pt-BR"
     assert locale.caption_html == "<p>Olá</p>"
+    assert locale.caption_text == "Olá"
 
 
 def test_add_page_refuses_a_file_that_is_not_an_image(admin_client):

@@ -74,10 +74,24 @@ class TestCreate:
         assert "onclick" not in caption and "javascript" not in caption and "script" not in caption
         assert caption.startswith("<p>Le <a") and "port</a>" in caption
         assert by_locale["fr"]["credit"] == "Zoë"
-        assert by_locale["en"] == {"id": by_locale["en"]["id"], "locale": "en", "credit": "", "caption_html": ""}
+        assert by_locale["fr"]["caption_text"] == "Le port"
+        assert by_locale["en"] == {
+            "id": by_locale["en"]["id"],
+            "locale": "en",
+            "credit": "",
+            "caption_html": "",
+            "caption_text": "",
+        }
         assert uuid.UUID(by_locale["en"]["id"])
         stored = AssetImageLocale.objects.get(locale="fr").caption_html
         assert stored == caption
+
+    def test_an_item_copied_from_a_response_can_be_sent_back(self, api, file_key):
+        # caption_text is read-only: sent back (stale even), it is ignored and derived again.
+        item = {"id": str(uuid.uuid4()), "locale": "en", "caption_html": "<p>A&amp;B</p>", "caption_text": "stale"}
+        response = create(api, file_key=file_key, name="n", locales=[item])
+        assert response.status_code == 201, response.json()
+        assert response.json()["data"]["locales"][0]["caption_text"] == "A&B"
 
     def test_locale_is_normalized(self, api, file_key):
         data = create(api, file_key=file_key, name="n", locales=[{"locale": "PT-br"}]).json()["data"]
@@ -138,7 +152,10 @@ class TestCreate:
     def test_malformed_file_hash_is_400(self, api, file_key, file_hash):
         response = create(api, file_key=file_key, name="n", file_hash=file_hash)
         assert response.status_code == 400
-        assert "file_hash" in response.json()["details"]
+        # The same message as by-hash gives for the same mistake.
+        assert response.json()["details"] == {"file_hash": ["Give the SHA-256 as 64 hexadecimal characters."]}
+        by_hash = api.get(f"{API}/assets/images/by-hash/{file_hash}")
+        assert by_hash.json()["details"] == response.json()["details"]
 
     @pytest.mark.parametrize("body", [{}, {"name": ""}, {"name": "   "}, {"name": "n" * 256}, {"name": None}])
     def test_bad_name_is_400(self, api, file_key, body):
@@ -228,7 +245,9 @@ class TestGet:
         assert response.status_code == 404
         assert response.json() == {"error": "Entity not found"}
 
-    @pytest.mark.parametrize("raw", ["12", "not-a-uuid", MISSING + "0"])
+    @pytest.mark.parametrize(
+        "raw", ["12", "not-a-uuid", MISSING + "0", "{" + MISSING + "}", "urn:uuid:" + MISSING, MISSING.replace("-", "")]
+    )
     def test_bad_uuid_is_400(self, api, raw):
         response = api.get(f"{IMAGES}/by-id/{raw}")
         assert response.status_code == 400
@@ -281,7 +300,13 @@ class TestSoftDeletedVisibility:
             assert data["id"] == deleted["id"]
             assert data["deleted_at"].endswith("Z")
 
-    @pytest.mark.parametrize("flag", ["false", "0", ""])
+    def test_an_empty_include_deleted_is_400_like_any_non_boolean(self, api, deleted):
+        # The schema says boolean; `include_deleted=` is not one (issue 12: the schema says what is accepted).
+        response = api.get(f"{IMAGES}/by-id/{deleted['id']}", {"include_deleted": ""})
+        assert response.status_code == 400
+        assert response.json()["details"] == {"include_deleted": ["Must be true or false."]}
+
+    @pytest.mark.parametrize("flag", ["false", "0"])
     def test_include_deleted_false_hides(self, api, deleted, flag):
         assert api.get(f"{IMAGES}/by-id/{deleted['id']}", {"include_deleted": flag}).status_code == 404
 

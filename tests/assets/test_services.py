@@ -115,6 +115,15 @@ class TestImageCreate:
         assert (image.file, image.name, image.gravity) == (stored, "Harbour", "east")
         (caption,) = image.locales.all()
         assert (caption.locale, caption.credit, caption.caption_html) == ("en-GB", "Ann", "<p>x</p>")
+        assert caption.caption_text == "x"
+
+    def test_caption_text_is_the_plain_text_of_the_stored_caption(self):
+        image = services.image_create(
+            file_key=stored_file().key,
+            name="Harbour",
+            locales=[{"locale": "en", "caption_html": "<p>The <em>harbour</em> &amp; boats</p><p>at dawn</p>"}],
+        )
+        assert image.locales.get().caption_text == "The harbour & boats at dawn"
 
     def test_unknown_file_key_is_bad_request(self):
         with pytest.raises(BadRequest) as info:
@@ -251,6 +260,14 @@ class TestImageCreateFromUpload:
 
 
 class TestImageUpdate:
+    def test_a_changed_caption_gets_its_caption_text_again(self):
+        # The admin saves through image_update: its captions get their plain text too.
+        image = services.image_create(
+            file_key=stored_file().key, name="n", locales=[{"locale": "en", "caption_html": "<p>Old</p>"}]
+        )
+        services.image_update(image=image, locales=[{"locale": "en", "caption_html": "<p>New <em>one</em></p>"}])
+        assert image.locales.get().caption_text == "New one"
+
     def test_changes_the_fields_given_and_sets_the_locales(self):
         image = services.image_create(
             file_key=stored_file().key, name="old", locales=[{"locale": "en", "credit": "a"}, {"locale": "fr"}]

@@ -1,6 +1,7 @@
 """The category endpoints (contract §5): every success and every error status."""
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
@@ -126,6 +127,19 @@ class TestCreate:
 
 
 class TestRead:
+    def test_whole_second_timestamps_get_six_fractional_digits(self, api, category):
+        moment = datetime(2030, 6, 1, 10, 0, 0, tzinfo=UTC)
+        Category.objects.filter(pk=category.pk).update(inserted_at=moment, updated_at=moment, deleted_at=moment)
+        CategoryLocale.objects.filter(category=category).update(deleted_at=moment)
+        data = api.get(detail(category), {"include_deleted": "true"}).json()["data"]
+        stamps = [data["inserted_at"], data["updated_at"], data["deleted_at"]]
+        stamps += [item["deleted_at"] for item in data["locales"]]
+        assert stamps and set(stamps) == {"2030-06-01T10:00:00.000000Z"}
+        listed = api.get(URL, {"include_deleted": "true"}).json()["data"]
+        assert {listed[0]["inserted_at"], listed[0]["updated_at"], listed[0]["deleted_at"]} == {
+            "2030-06-01T10:00:00.000000Z"
+        }
+
     def test_get_by_id(self, api, category):
         response = api.get(detail(category))
         assert response.status_code == 200

@@ -93,10 +93,32 @@ class TestSetupDemo:
         password = re.search(r"password (\S+)", "\n".join(lines)).group(1)
         assert client.login(username="admin", password=password)
 
-    def test_running_again_revokes_the_previous_demo_key(self, client_for):
+    def test_running_again_keeps_the_printed_key_and_password(self, client_for, client):
+        lines = run("setup_demo")
+        key = next(line for line in lines if "API key:" in line).split("API key:")[1].strip()
+        password = re.search(r"password (\S+)", "\n".join(lines)).group(1)
+        again = "\n".join(run("setup_demo"))
+        assert "API key unchanged" in again and key.split(".")[0] in again
+        assert key not in again and "password unchanged" in again
+        assert client_for(key).get(LIST).status_code == 200
+        assert client.login(username="admin", password=password)
+        assert APIKey.objects.count() == 1 and get_user_model().objects.count() == 1
+
+    def test_new_key_adds_one_and_the_earlier_one_still_works(self, client_for):
         first = next(line for line in run("setup_demo") if "API key:" in line).split("API key:")[1].strip()
-        second = next(line for line in run("setup_demo") if "API key:" in line).split("API key:")[1].strip()
-        assert first != second
-        assert client_for(first).get(LIST).status_code == 401
-        assert client_for(second).get(LIST).status_code == 200
-        assert get_user_model().objects.count() == 1
+        second = next(line for line in run("setup_demo", "--new-key") if "API key:" in line).split("API key:")[1]
+        assert first != second.strip()
+        assert client_for(first).get(LIST).status_code == 200
+        assert client_for(second.strip()).get(LIST).status_code == 200
+
+    def test_a_revoked_demo_key_is_replaced(self, client_for):
+        run("setup_demo")
+        APIKey.objects.update(revoked=True)
+        key = next(line for line in run("setup_demo") if "API key:" in line).split("API key:")[1].strip()
+        assert client_for(key).get(LIST).status_code == 200
+
+    def test_new_password_is_printed_and_logs_in(self, client):
+        run("setup_demo")
+        password = re.search(r"password (\S+)", "\n".join(run("setup_demo", "--new-password"))).group(1)
+        assert password != "unchanged"
+        assert client.login(username="admin", password=password)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from core.sanitize import html_to_text
 from core.sanitize import sanitize_caption_html as clean
 
 
@@ -86,3 +87,28 @@ class TestKept:
     def test_sanitizing_twice_changes_nothing(self):
         once = clean('<p onclick="x">a <a href="https://e.com" style="x">b</a><script>c</script></p>')
         assert clean(once) == once
+
+
+class TestHtmlToText:
+    @pytest.mark.parametrize(
+        ("html", "text"),
+        [
+            ("", ""),
+            ("<p>The <em>harbour</em> at dawn</p>", "The harbour at dawn"),
+            ("<p>One</p><p>Two</p>", "One Two"),
+            ("a<br>b<br/>c", "a b c"),
+            ("<ul><li>x</li><li>y</li></ul>", "x y"),
+            ("<p>a &lt; b &amp; c &quot;d&quot; &#233;</p>", 'a < b & c "d" é'),
+            ("<p>x<script>alert(1)</script><style>p{}</style>y</p>", "xy"),
+            ("<p>  spaced\n\tout  </p>", "spaced out"),
+            ("<p>wo<strong>rd</strong></p>", "word"),
+            ('<a href="https://e.com">link</a><!-- note -->', "link"),
+            ("plain text", "plain text"),
+        ],
+    )
+    def test_plain_text(self, html, text):
+        assert html_to_text(html) == text
+
+    def test_the_text_of_a_sanitized_caption_is_the_text_of_the_original(self):
+        html = '<p onclick="x()">Le <a href="javascript:alert(1)">port</a><script>bad()</script></p>'
+        assert html_to_text(clean(html)) == html_to_text(html) == "Le port"

@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def import_settings(**env: str) -> subprocess.CompletedProcess:
     """Import the settings module in a fresh interpreter with only the given environment."""
-    clean = {"PATH": os.environ.get("PATH", ""), **env}
+    # LOCAL_ENV_FILE="": not the developer's .env.local (tasks.py run), which sets DEBUG.
+    clean = {"PATH": os.environ.get("PATH", ""), "LOCAL_ENV_FILE": "", **env}
     return subprocess.run(
         [sys.executable, "-c", "import backoffice.settings as s; print(s.DEBUG, s.DATABASES['default']['ENGINE'])"],
         cwd=ROOT,

@@ -1,13 +1,18 @@
 """Shared validators: UUID path segments, BCP 47 language tags, URNs."""
 
+import re
 import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.api.exceptions import error_body
 from core.exceptions import InvalidUUID
 from core.validators import (
+    LANGUAGE_TAG_PATTERN,
+    URN_PATTERN,
     is_language_tag,
     is_urn,
     normalize_language_tag,
@@ -157,6 +162,52 @@ class TestURNs:
         assert len(value) == 255 and is_urn(value)
 
 
+def _case_only_repeat(tag: str) -> bool:
+    """A variant or singleton repeated in another case: the one rule the schema's pattern leaves to the server."""
+    subtags = tag.split("-")
+    return len({s.lower() for s in subtags}) < len(set(subtags))
+
+
+class TestSchemaPatterns:
+    """The schema's ECMA-262 patterns say what is_language_tag and is_urn say (JSON Schema: one regex, no flags)."""
+
+    @pytest.mark.parametrize("tag", VALID_TAGS)
+    def test_pattern_accepts_the_well_formed_tags(self, tag):
+        assert re.fullmatch(LANGUAGE_TAG_PATTERN, tag)
+
+    @pytest.mark.parametrize("tag", [tag for tag in INVALID_TAGS if isinstance(tag, str) and len(tag) <= 64])
+    def test_pattern_refuses_the_others(self, tag):
+        # `$` before a final newline: ECMA-262 never matches there; fullmatch is Python's way to say the same.
+        assert not re.fullmatch(LANGUAGE_TAG_PATTERN, tag)
+
+    @settings(max_examples=300, database=None, deadline=None)
+    @given(st.from_regex(LANGUAGE_TAG_PATTERN, fullmatch=True).filter(lambda t: len(t) <= 64))
+    def test_every_tag_the_pattern_generates_is_accepted(self, tag):
+        assert is_language_tag(tag) or _case_only_repeat(tag)
+
+    @settings(max_examples=500, database=None, deadline=None)
+    @given(
+        st.lists(st.sampled_from(["en", "US", "x", "a", "1996", "abcde", "Hant", "419", "yue", "-", "b"]), max_size=8)
+    )
+    def test_pattern_and_validator_agree_on_near_tags(self, parts):
+        tag = "-".join(parts)
+        if not _case_only_repeat(tag):
+            assert bool(re.fullmatch(LANGUAGE_TAG_PATTERN, tag)) == is_language_tag(tag)
+
+    @pytest.mark.parametrize("value", VALID_URNS)
+    def test_urn_pattern_accepts_valid_urns(self, value):
+        assert re.fullmatch(URN_PATTERN, value)
+
+    @pytest.mark.parametrize("value", [v for v in INVALID_URNS if isinstance(v, str) and len(v) <= 255])
+    def test_urn_pattern_refuses_the_others(self, value):
+        assert not re.fullmatch(URN_PATTERN, value)
+
+    @settings(max_examples=300, database=None, deadline=None)
+    @given(st.from_regex(URN_PATTERN, fullmatch=True).filter(lambda v: len(v) <= 255))
+    def test_every_urn_the_pattern_generates_is_accepted(self, value):
+        assert is_urn(value)
+
+
 class TestParseUUID:
     def test_canonical(self):
         value = uuid.uuid4()
@@ -167,7 +218,20 @@ class TestParseUUID:
         assert parse_uuid(str(value).upper()) == value
 
     @pytest.mark.parametrize(
-        "raw", ["", "abc", "1234", "not-a-uuid", "00000000-0000-0000-0000-00000000000g", "0" * 100, None]
+        "raw",
+        [
+            "",
+            "abc",
+            "1234",
+            "not-a-uuid",
+            "00000000-0000-0000-0000-00000000000g",
+            "0" * 100,
+            None,
+            "{6f1a9b52-3c1e-4a0b-9d1e-2f4c5b6a7d8e}",
+            "urn:uuid:6f1a9b52-3c1e-4a0b-9d1e-2f4c5b6a7d8e",
+            "6f1a9b523c1e4a0b9d1e2f4c5b6a7d8e",
+            "6f1a9b52-3c1e-4a0b-9d1e-2f4c5b6a7d8e\n",
+        ],
     )
     def test_invalid_is_the_contract_400(self, raw):
         with pytest.raises(InvalidUUID) as info:

@@ -1,6 +1,7 @@
 """The reference API (contract §6): every endpoint, every status, odd ids and the one-query lookup."""
 
 import json
+import re
 import threading
 from datetime import timedelta
 from urllib.parse import quote
@@ -135,7 +136,26 @@ class TestCreate:
     def test_rfc3339_variants(self, api, stamp):
         response = create(api, expires_at=stamp)
         assert response.status_code == 201, response.json()
-        assert response.json()["data"]["expires_at"] == "2030-01-01T12:00:00Z"
+        assert response.json()["data"]["expires_at"] == "2030-01-01T12:00:00.000000Z"
+
+    @pytest.mark.parametrize(
+        ("sent", "shown"),
+        [
+            ("2030-06-01T12:00:00+02:00", "2030-06-01T10:00:00.000000Z"),
+            ("2030-06-01T10:00:00.123Z", "2030-06-01T10:00:00.123000Z"),
+            ("2030-06-01T10:00:00.000001Z", "2030-06-01T10:00:00.000001Z"),
+        ],
+    )
+    def test_every_answer_writes_six_fractional_digits(self, api, sent, shown):
+        # The create, the single get and the lookup (formatted by the database on PostgreSQL) agree.
+        created = create(api, expires_at=sent).json()["data"]
+        ref = f"{created['provider']}:{created['id']}"
+        got = api.get(f"{API}/references/{quote(ref, safe='')}").json()["data"]
+        (found,) = lookup(api, [ref]).json()["data"]
+        assert created["expires_at"] == got["expires_at"] == found["expires_at"] == shown
+        for document in (created, got, found):
+            for name in ("inserted_at", "updated_at"):
+                assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", document[name])
 
     @pytest.mark.parametrize(
         ("fields", "field"),
@@ -213,7 +233,7 @@ class TestCreate:
         ReferenceFactory(provider="facebook", external_id="123", expired=True)
         response = create(api, expires_at="2031-05-06T07:08:09Z")
         assert response.status_code == 201
-        assert response.json()["data"]["expires_at"] == "2031-05-06T07:08:09Z"
+        assert response.json()["data"]["expires_at"] == "2031-05-06T07:08:09.000000Z"
         stored = Reference.objects.get()
         assert (stored.urn, stored.expires_at.year) == (URN, 2031)
 
@@ -387,9 +407,12 @@ class TestLookup:
         assert response.json()["error"] == "Bad Request"
         assert detail_key in response.json()["details"]
 
-    def test_a_non_string_item_is_named_by_its_position(self, reader):
-        response = lookup(reader, ["x:1", 2])
-        assert response.json()["details"] == {"refs": {"1": ["Not a valid string."]}}
+    def test_item_errors_are_a_list_with_one_entry_per_item(self, reader):
+        # As every other list error (locales): a list in item order, `[]` for a valid item.
+        response = lookup(reader, ["x:1", 2, "y:2", None])
+        assert response.json()["details"] == {
+            "refs": [[], ["Not a valid string."], [], ["This field may not be null."]]
+        }
 
 
 class TestSchema:

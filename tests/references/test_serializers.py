@@ -17,8 +17,8 @@ def test_strings_come_out_as_the_child_field_would_give_them(refs):
 @pytest.mark.parametrize(
     "refs, errors",
     [
-        (["x:1", 2], {"refs": {1: ["Not a valid string."]}}),
-        (["x:1", None], {"refs": {1: ["This field may not be null."]}}),
+        (["x:1", 2], {"refs": [[], ["Not a valid string."]]}),
+        (["x:1", None], {"refs": [[], ["This field may not be null."]]}),
         ("x:1", {"refs": ['Expected a list of items but got type "str".']}),
         ([], {"refs": ["Send 1 to 100 refs."]}),
         (["x:1"] * 101, {"refs": ["Send 1 to 100 refs."]}),

@@ -80,6 +80,7 @@ def server_process(log: Path, *, kind: str = "gunicorn", env: dict | None = None
     port = free_port()
     full_env = {
         "PATH": os.environ.get("PATH", ""),
+        "LOCAL_ENV_FILE": "",  # not a developer's .env.local (DEBUG on)
         "SECRET_KEY": "reliability-tests-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_URL": database_url(),

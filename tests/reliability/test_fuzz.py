@@ -1,10 +1,14 @@
-"""Schema-driven fuzzing (issue 7, item 1): schemathesis against a live server, every operation.
+"""Schema-driven fuzzing (issues 7 and 12): schemathesis against a live server, every operation.
 
 Each operation of the project's own OpenAPI schema gets FUZZ_EXAMPLES generated
 cases that fit the schema (positive) and as many that break it (negative), sent
-with an admin key to a live server. Every answer must be a non-5xx, with a
-status code the schema documents for that operation, the documented content
-type, and a body that validates against the documented schema.
+with an admin key to a live server, and every check schemathesis has runs on
+each answer: no 5xx, a documented status, content type and body, a schema-valid
+request accepted, a schema-violating one refused, and the rest. A stateful run
+follows the schema's links (upload → create → read, delete, restore).
+
+The only failures accepted are listed in ACCEPTED, each with its reason: rules
+that depend on stored state, or that JSON Schema cannot state (docs/reliability.md).
 
 Positive path parameters and body keys are drawn half of the time from real
 entities seeded before the run, so that the 2xx, 404-after-delete and 409
@@ -18,17 +22,15 @@ import os
 import pytest
 import schemathesis
 from drf_spectacular.generators import SchemaGenerator
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from hypothesis.errors import Unsatisfiable
+from hypothesis.errors import FlakyStrategyDefinition, Unsatisfiable
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.checks import CHECKS as REGISTERED_CHECKS
+from schemathesis.checks import load_all_checks
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import RejectedPositiveData
 
 from assets import services as asset_services
 from categories.services import category_create, category_soft_delete
@@ -38,7 +40,73 @@ from tests.utils import API, image_bytes
 
 # CI runs this many cases per operation and mode; the full run sets FUZZ_EXAMPLES=100.
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+load_all_checks()
+CHECKS = list(REGISTERED_CHECKS.get_all())  # all of them
+STATEFUL_STEPS = int(os.environ.get("FUZZ_STATEFUL_STEPS", "10"))
+
+# Schema-valid requests the server may refuse, by the message it gives for the field:
+# what depends on stored state (or the server's secret), and what JSON Schema cannot say.
+ACCEPTED = {
+    "file_key": ("state", "No uploaded file has this key."),
+    "file_hash": ("state", "Does not match the SHA-256 of the stored file."),
+    "after": ("state", "Invalid cursor."),
+    "before": ("state", "Invalid cursor."),
+    "id": ("state", "No live locale of this category has this id."),
+    "locale": ("not expressible", "is given more than once"),
+    "svg_icon": ("not expressible", ""),
+    "file": ("not expressible", ""),
+    # Of the right form (the schema's pattern), but the presets and the largest side are settings.
+    "renditions": ("state", ""),
+}
+# "after and before together" cannot be said by OpenAPI 3.0 parameters either.
+EXCLUSIVE = "Send either after or before, not both."
+
+
+def _explained(details) -> bool:
+    """Whether every message of an error's details is one of the ACCEPTED reasons."""
+    if isinstance(details, list):
+        return all(_explained(item) for item in details)
+    if not isinstance(details, dict):
+        return False
+    for name, messages in details.items():
+        if name == "locales":
+            if not _explained(messages):
+                return False
+            continue
+        if name not in ACCEPTED or not isinstance(messages, list):
+            return False
+        needle = ACCEPTED[name][1]
+        if not all(needle in message or (name == "before" and message == EXCLUSIVE) for message in messages):
+            return False
+    return True
+
+
+def accepted(failure, response) -> bool:
+    """A failure the ACCEPTED table explains: valid data refused for a state-dependent reason."""
+    if not isinstance(failure, RejectedPositiveData) or response.status_code not in (400, 415, 422):
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    if response.status_code == 422:
+        # State: an Idempotency-Key that an earlier generated request used with another body.
+        return body.get("error") == "Idempotency key reused with a different request"
+    return _explained(body.get("details") or {})
+
+
+def validate(case, response, headers, seen: list | None = None) -> None:
+    """Every check; failures not in ACCEPTED fail the test (and are kept in `seen`)."""
+    try:
+        case.validate_response(response, checks=CHECKS, headers=headers)
+    except FailureGroup as group:
+        unexplained = [failure for failure in group.exceptions if not accepted(failure, response)]
+        if unexplained:
+            if seen is not None:
+                seen.append(str(group))
+            raise FailureGroup(unexplained, str(group)) from None
+
+
 OPERATIONS = sorted(
     (method.upper(), path)
     for path, methods in SchemaGenerator().get_schema(request=None, public=True)["paths"].items()
@@ -144,7 +212,9 @@ def fuzz(operation, mode: GenerationMode, seeds: dict, admin_key: str) -> list[i
     )
     @given(case=case_strategy(operation, mode, seeds))
     def run(case):
-        response = case.call_and_validate(headers={"x-api-key": admin_key}, checks=CHECKS)
+        headers = {"x-api-key": admin_key}
+        response = case.call(headers=headers)
+        validate(case, response, headers)
         statuses.append(response.status_code)
 
     try:
@@ -191,7 +261,61 @@ def test_oversized_and_non_json_bodies_answer_documented_errors(api_schema, seed
         body={"name": "a" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)},
         media_type="application/json",
     )
-    assert oversized.call_and_validate(headers=headers, checks=CHECKS).status_code == 413
+    response = oversized.call(headers=headers)
+    validate(oversized, response, headers)
+    assert response.status_code == 413
     not_json = operation.Case(path_parameters=path_parameters, body={"name": "x"}, media_type="application/json")
-    response = not_json.call_and_validate(headers={**headers, "Content-Type": "text/plain"}, checks=CHECKS)
+    response = not_json.call(headers={**headers, "Content-Type": "text/plain"})
+    validate(not_json, response, {**headers, "Content-Type": "text/plain"})
     assert response.status_code == 415
+
+
+@pytest.mark.slow
+def test_stateful_links(api_schema, seeds, admin_key):
+    """Sequences that follow the schema's links: upload → create → read, delete, restore; create → get, delete."""
+    headers = {"x-api-key": admin_key}
+    followed: list[str] = []
+    failures: list[str] = []
+
+    class Machine(api_schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": headers}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            followed.append(f"{case.operation.method.upper()} {case.operation.path} {response.status_code}")
+            validate(case, response, headers, seen=failures)
+
+    stopped_early = 0
+    for _attempt in range(5):
+        try:
+            Machine.run(
+                settings=hypothesis_settings(
+                    max_examples=FUZZ_EXAMPLES,
+                    stateful_step_count=STATEFUL_STEPS,
+                    deadline=None,
+                    database=None,
+                    # No shrinking: it replays earlier sequences, and the ids a live server hands out differ
+                    # from one replay to the next, which Hypothesis reports as a flaky strategy.
+                    phases=[Phase.generate],
+                    suppress_health_check=list(HealthCheck),
+                )
+            )
+            break
+        except FlakyStrategyDefinition:
+            # The same replay problem while generating: not a finding about the API. Every call made
+            # was checked (a failed check is in `failures`); run again until enough calls were made.
+            stopped_early += 1
+            if len(followed) >= FUZZ_EXAMPLES * STATEFUL_STEPS:
+                break
+    assert not failures, failures[0]
+    print(
+        f"\nstateful: {len(followed)} calls, {len(set(followed))} distinct (operation, status), "
+        f"{stopped_early} run(s) stopped early by Hypothesis' replay check"
+    )
+    for line in sorted(set(followed)):
+        print(" ", line)
+    # The links were followed: an id or ref taken from an answer reached a live entity (a 2xx on a path
+    # with {id} or {ref}; random ones answer 404).
+    assert any(("{id}" in line or "{ref}" in line) and line.endswith((" 200", " 204")) for line in followed), sorted(
+        set(followed)
+    )

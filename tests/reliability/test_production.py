@@ -41,7 +41,7 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env={"PATH": os.environ.get("PATH", ""), **env},
+        env={"PATH": os.environ.get("PATH", ""), "LOCAL_ENV_FILE": "", **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -78,7 +78,7 @@ class TestCheckDeploy:
         result = subprocess.run(
             [sys.executable, "-c", code],
             cwd=ROOT,
-            env={"PATH": os.environ.get("PATH", ""), **env},
+            env={"PATH": os.environ.get("PATH", ""), "LOCAL_ENV_FILE": "", **env},
             capture_output=True,
             text=True,
             timeout=60,

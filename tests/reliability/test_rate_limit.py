@@ -98,7 +98,7 @@ class TestPerKeyLimit:
 
     def test_the_rate_is_read_from_api_rate_limit(self):
         code = "from django.conf import settings as s; print(s.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['api_key'])"
-        env = {"PATH": os.environ.get("PATH", ""), "SECRET_KEY": "x", "API_RATE_LIMIT": "7/s"}
+        env = {"PATH": os.environ.get("PATH", ""), "LOCAL_ENV_FILE": "", "SECRET_KEY": "x", "API_RATE_LIMIT": "7/s"}
         result = subprocess.run(
             [
                 sys.executable,
@@ -139,7 +139,7 @@ def test_the_counter_lives_in_the_shared_cache(client_for, make_key, limit, redi
         f"request = SimpleNamespace(auth=SimpleNamespace(prefix={key.split('.')[0]!r})); "
         "print([T().allow_request(request, None) for _ in range(2)])"
     )
-    env = {"PATH": os.environ.get("PATH", ""), "SECRET_KEY": "x", "CACHE_URL": REDIS_URL}
+    env = {"PATH": os.environ.get("PATH", ""), "LOCAL_ENV_FILE": "", "SECRET_KEY": "x", "CACHE_URL": REDIS_URL}
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     # Its first request is the key's third (allowed), its second the fourth (refused).
     assert result.stdout.strip() == "[True, False]", result.stderr

@@ -84,9 +84,10 @@ def fill_images(images: int, spares: int, refill: bool = False) -> None:
         )
         cursor.execute(
             f"""
-            INSERT INTO {locale_table} (id, image_id, locale, credit, caption_html)
+            INSERT INTO {locale_table} (id, image_id, locale, credit, caption_html, caption_text)
             SELECT gen_random_uuid(), i.id, l.code, 'Agency ' || left(i.id::text, 4),
-                   '<p>' || l.word || ' <em>' || i.name || '</em>, taken somewhere nice.</p>'
+                   '<p>' || l.word || ' <em>' || i.name || '</em>, taken somewhere nice.</p>',
+                   l.word || ' ' || i.name || ', taken somewhere nice.'
             FROM {image_table} AS i
             CROSS JOIN (VALUES ('en', 'Caption of'), ('fr', 'Légende de')) AS l(code, word)
             """

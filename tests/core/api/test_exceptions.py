@@ -34,7 +34,20 @@ def assert_json_error(response, status: int) -> dict:
 class TestUnknownURLsAndMethods:
     @pytest.mark.parametrize("path", ["/nope", "/assets", "/assets/images/by-id/", "/assets/images/x/y/z"])
     def test_unknown_url_under_the_api_is_a_json_404(self, api, path):
-        assert_json_error(api.get(API + path), 404)
+        body = assert_json_error(api.get(API + path), 404)
+        # The wording of every 404 (one per meaning: nothing at this URL), and why.
+        assert body["error"] == "Entity not found"
+        assert body["details"]["path"][0].startswith("No endpoint has this path.")
+
+    @pytest.mark.parametrize("path", ["/categories/", "/assets/images/", "/assets/images/upload/"])
+    def test_a_trailing_slash_is_named(self, api, path):
+        body = assert_json_error(api.get(API + path), 404)
+        assert body == {
+            "error": "Entity not found",
+            "details": {
+                "path": [f"No endpoint has this path. Paths end without a slash: did you mean {API}{path.rstrip('/')}?"]
+            },
+        }
 
     def test_unknown_url_is_json_also_with_debug_on(self, api, settings):
         settings.DEBUG = True
@@ -232,15 +245,18 @@ class TestRateLimit:
 
 
 class TestTimestamps:
-    def test_utc_gets_a_z_suffix(self):
-        assert rfc3339(datetime(2019, 8, 24, 14, 15, 22, tzinfo=UTC)) == "2019-08-24T14:15:22Z"
+    def test_whole_seconds_get_six_zero_digits_and_a_z(self):
+        assert rfc3339(datetime(2019, 8, 24, 14, 15, 22, tzinfo=UTC)) == "2019-08-24T14:15:22.000000Z"
+
+    def test_years_before_1000_keep_four_digits(self):
+        assert rfc3339(datetime(999, 12, 31, 23, 59, 59, tzinfo=UTC)) == "0999-12-31T23:59:59.000000Z"
 
     def test_fractional_seconds_are_kept(self):
         assert rfc3339(datetime(2019, 8, 24, 14, 15, 22, 5000, tzinfo=UTC)) == "2019-08-24T14:15:22.005000Z"
 
     def test_other_offsets_are_converted_to_utc(self):
         plus_two = timezone(timedelta(hours=2))
-        assert rfc3339(datetime(2019, 8, 24, 16, 15, 22, tzinfo=plus_two)) == "2019-08-24T14:15:22Z"
+        assert rfc3339(datetime(2019, 8, 24, 16, 15, 22, tzinfo=plus_two)) == "2019-08-24T14:15:22.000000Z"
 
     def test_none_stays_none(self):
         assert rfc3339(None) is None

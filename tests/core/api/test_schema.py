@@ -5,6 +5,8 @@ import re
 import pytest
 from django.contrib.staticfiles import finders
 
+from categories.services import category_create
+from core.validators import LANGUAGE_TAG_PATTERN, URN_PATTERN
 from tests.utils import API
 
 SCHEMA = f"{API}/openapi.json"
@@ -158,3 +160,91 @@ def test_each_operation_says_which_role_it_needs(schema):
     assert all(
         "Base of every REST view" not in op.get("description", "") for ops in operations.values() for op in ops.values()
     )
+
+
+class TestRulesInTheSchema:
+    """The rules the server checks on its own are in the schema (issue 12), so that clients can check them too."""
+
+    def components(self, schema) -> dict:
+        return schema["components"]["schemas"]
+
+    def parameter(self, schema, path: str, method: str, name: str) -> dict:
+        (found,) = [p for p in schema["paths"][API + path][method]["parameters"] if p["name"] == name]
+        return found["schema"]
+
+    @pytest.mark.parametrize("component", ["ImageLocaleInputRequest", "CategoryLocaleCreateRequest"])
+    def test_locales_carry_the_bcp47_pattern(self, schema, component):
+        locale = self.components(schema)[component]["properties"]["locale"]
+        assert (locale["maxLength"], locale["pattern"]) == (64, LANGUAGE_TAG_PATTERN)
+        assert re.search(locale["pattern"], "pt-BR") and not re.search(locale["pattern"], "pt_BR")
+
+    def test_references_carry_their_patterns(self, schema):
+        properties = self.components(schema)["ReferenceCreateRequest"]["properties"]
+        assert properties["urn"]["pattern"] == URN_PATTERN
+        assert re.search(properties["provider"]["pattern"], "news_site-2")
+        assert not re.search(properties["provider"]["pattern"], "Face:book")
+        assert not re.search(properties["id"]["pattern"], "a\nb")
+        assert properties["expires_at"]["format"] == "date-time"
+
+    @pytest.mark.parametrize(
+        ("component", "field"), [("ImageCreateRequest", "name"), ("ImageCreateRequest", "file_key")]
+    )
+    def test_required_texts_refuse_nul_and_blanks(self, schema, component, field):
+        pattern = self.components(schema)[component]["properties"][field]["pattern"]
+        assert re.search(pattern, " a ") and not re.search(pattern, "   ") and not re.search(pattern, "a\x00b")
+
+    def test_optional_texts_refuse_nul(self, schema):
+        pattern = self.components(schema)["ImageLocaleInputRequest"]["properties"]["caption_html"]["pattern"]
+        assert re.search(pattern, "") and not re.search(pattern, "<p>\x00</p>")
+
+    def test_svg_icon_may_not_be_empty(self, schema):
+        assert self.components(schema)["CategoryCreateRequest"]["properties"]["svg_icon"]["minLength"] == 1
+
+    @pytest.mark.parametrize("path", ["/assets/images", "/categories"])
+    def test_cursors_have_the_signed_form(self, schema, client, path, make_key):
+        pattern = self.parameter(schema, path, "get", "after")["pattern"]
+        key = make_key("admin")
+        category_create(locales=[{"locale": "en", "name": "A"}])
+        category_create(locales=[{"locale": "en", "name": "B"}])
+        cursor = client.get(f"{API}/categories?limit=1", HTTP_X_API_KEY=key).json()["meta"]["next"]
+        assert re.search(pattern, cursor) and re.search(pattern, "")
+        assert not re.search(pattern, "abc") and not re.search(pattern, cursor + "\x00")
+
+    def test_upload_requires_a_file_part_of_an_image_type(self, schema):
+        body = schema["paths"][f"{API}/assets/images/upload"]["post"]["requestBody"]
+        assert body["required"] is True
+        multipart = body["content"]["multipart/form-data"]
+        assert resolve(schema, multipart["schema"])["required"] == ["file"]
+        assert multipart["encoding"]["file"]["contentType"] == "image/jpeg, image/png, image/gif, image/webp"
+
+    @pytest.mark.parametrize(
+        ("path", "method", "status", "targets"),
+        [
+            ("/assets/images/upload", "post", "201", {"asset_images_create"}),
+            ("/assets/images/upload", "post", "200", {"asset_images_create"}),
+            (
+                "/assets/images",
+                "post",
+                "201",
+                {
+                    "asset_images_get_by_id",
+                    "asset_images_get_by_key",
+                    "asset_images_get_by_hash",
+                    "asset_images_delete",
+                    "asset_images_restore",
+                },
+            ),
+            (
+                "/categories",
+                "post",
+                "201",
+                {"categories_get", "categories_update", "categories_delete", "categories_restore"},
+            ),
+            ("/references", "post", "201", {"references_get", "references_delete"}),
+        ],
+    )
+    def test_links_lead_from_an_answer_to_the_next_request(self, schema, path, method, status, targets):
+        links = schema["paths"][API + path][method]["responses"][status]["links"]
+        assert {link["operationId"] for link in links.values()} == targets
+        operation_ids = {op["operationId"] for methods in schema["paths"].values() for op in methods.values()}
+        assert targets <= operation_ids

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assets.models import AssetImage, AssetImageLocale, StoredFile
 from categories.models import Category, CategoryLocale
+from core.sanitize import html_to_text
 from references.models import Reference
 
 NOT_FOUND = {"error": "Entity not found"}
@@ -40,7 +41,13 @@ def _image(image: AssetImage) -> dict:
         "name": image.name,
         "gravity": image.gravity,
         "locales": [
-            {"id": str(loc.id), "locale": loc.locale, "credit": loc.credit, "caption_html": loc.caption_html}
+            {
+                "id": str(loc.id),
+                "locale": loc.locale,
+                "credit": loc.credit,
+                "caption_html": loc.caption_html,
+                "caption_text": loc.caption_text,
+            }
             for loc in image.locales.all()
         ],
         "content_type": stored.content_type,
@@ -95,6 +102,7 @@ def image_create(request):
                 locale=item["locale"],
                 credit=item.get("credit", ""),
                 caption_html=item.get("caption_html", ""),
+                caption_text=html_to_text(item.get("caption_html", "")),
             )
             for item in body.get("locales", [])
         )
