@@ -2,6 +2,7 @@
 
 import html as html_entities
 import re
+from xml.etree import ElementTree
 from xml.etree.ElementTree import ParseError
 from xml.sax.saxutils import escape, quoteattr
 
@@ -73,8 +74,12 @@ def _absolute_links_only(tag: str, attribute: str, value: str) -> str | None:
 #
 # Decisions, kept strict because icons need none of these:
 # - `<style>` elements are dropped entirely (CSS can fetch with `url()` and
-#   `@import`, and filtering CSS safely needs a CSS parser); `style`
-#   attributes stay unless they hold anything able to fetch or run code.
+#   `@import`, and filtering CSS safely needs a CSS parser). Every attribute
+#   value, `style` included, is read as CSS: one that names a function off the
+#   allow-list, `url()` to anything but `#id`, an escape, a comment or an
+#   at-rule is removed (the attribute, not the icon).
+# - What the icon expands to through `<use>` and `url(#id)` is bounded: over
+#   SVG_MAX_RENDERED_NODES, or a reference loop, is refused (400).
 # - Animation elements (`set`, `animate`, ...) are dropped: they can rewrite
 #   other attributes (`href`, `on*`) after sanitizing.
 # - `href` / `xlink:href` only point inside the document (`#id`); `url()` in
@@ -85,6 +90,9 @@ def _absolute_links_only(tag: str, attribute: str, value: str) -> str | None:
 
 SVG_MAX_BYTES = 64 * 1024
 SVG_MAX_DEPTH = 100
+# Elements an icon may draw once every <use> and url(#id) reference is followed (a 64 KiB
+# icon written out flat holds at most some 16,000 elements).
+SVG_MAX_RENDERED_NODES = 20_000
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -142,27 +150,57 @@ SVG_ATTRIBUTES = frozenset(
 # Characters a browser ignores inside a URL scheme ("java\tscript:").
 _IGNORED_IN_URLS = re.compile(r"[\x00-\x20\x7f]+")
 _SCRIPT_URL = re.compile(r"(javascript|vbscript|data|livescript):")
-_URL_FUNCTION = re.compile(r"url\(\s*(['\"]?)\s*([^)'\"]*)", re.IGNORECASE)
-# In `style` attributes: anything that can fetch (`url(`, `image(`, `@import`),
-# run code (`expression(`, bindings) or hide those words behind CSS escapes.
-_UNSAFE_STYLE = re.compile(r"url\(|image\(|image-set\(|@import|expression|behavior|binding|javascript|\\|/\*|<")
+_URL_FUNCTION = re.compile(r"url\((['\"]?)([^)'\"]*)", re.IGNORECASE)
+# A function's name: the identifier before "(", also when whitespace separates them.
+_CSS_FUNCTION = re.compile(r"([a-z0-9_-]*)\s*\(")
+# Presentation attributes and `style` are CSS: every function named in them must be one of
+# these (colours, lengths, transforms, filter and shape functions), wherever it stands, and
+# `url()` may only point inside the icon. An allow-list, because CSS keeps adding functions
+# that fetch (`image-set()`, `-webkit-image-set()`, `cross-fade()`, `image()`, `src()`...).
+_CSS_FUNCTIONS = frozenset(
+    {
+        "url", "rgb", "rgba", "hsl", "hsla", "hwb", "lab", "lch", "oklab", "oklch", "color",
+        "calc", "min", "max", "clamp",
+        "translate", "translatex", "translatey", "rotate", "scale", "scalex", "scaley",
+        "skew", "skewx", "skewy", "matrix",
+        "blur", "brightness", "contrast", "drop-shadow", "grayscale", "hue-rotate", "invert",
+        "opacity", "saturate", "sepia",
+        "circle", "ellipse", "inset", "polygon",
+        "",  # parentheses that group, inside calc()
+    }
+)  # fmt: skip
+# Anywhere in a CSS value: at-rules (`@import`), escapes (`\72` spells `r`), comments (which
+# split words), protocol-relative URLs, markup, and the old ways of running code from CSS.
+_UNSAFE_CSS = re.compile(r"@|\\|/\*|//|<|expression|behavior|binding|javascript")
+# Attributes that hold text or names, never CSS: only the script-URL check applies to them.
+_TEXT_ATTRIBUTES = frozenset(
+    {"id", "class", "lang", "role", "aria-label", "aria-labelledby", "aria-describedby", "aria-hidden"}
+)
 
 
 def _svg_error(message: str) -> BadRequest:
     return BadRequest({"svg_icon": [message]})
 
 
+def _safe_css(value: str, compact: str) -> bool:
+    """Whether a CSS value can neither fetch nor run anything: only allowed functions, `url()`
+    to local fragments only. `compact` is the value without whitespace and control characters."""
+    if _UNSAFE_CSS.search(compact):
+        return False
+    if any(name not in _CSS_FUNCTIONS for name in _CSS_FUNCTION.findall(value.lower())):
+        return False
+    return all(target.startswith("#") for _quote, target in _URL_FUNCTION.findall(compact))
+
+
 def _safe_attribute(name: str, value: str) -> bool:
     compact = _IGNORED_IN_URLS.sub("", value).lower()
-    # Browsers read presentation attributes as CSS, where `\72` spells `r`.
-    if _SCRIPT_URL.search(compact) or "\\" in value:
+    if _SCRIPT_URL.search(compact):
         return False
     if name == "href":
-        return value.strip().startswith("#")
-    if name == "style":
-        return not _UNSAFE_STYLE.search(compact)
-    # Paint servers, clip paths, masks, filters and markers may point inside the icon only.
-    return all(target.startswith("#") for _quote, target in _URL_FUNCTION.findall(value.strip()))
+        return value.strip().startswith("#") and "\\" not in value
+    if name in _TEXT_ATTRIBUTES:
+        return True
+    return _safe_css(value, compact)
 
 
 def _attribute_name(qualified: str) -> str | None:
@@ -241,4 +279,81 @@ def sanitize_svg(markup: str) -> str:
     _write(root, "svg", out, 0, uses_xlink)
     namespaces = f' xmlns="{SVG_NS}"' + (f' xmlns:xlink="{XLINK_NS}"' if uses_xlink[0] else "")
     # Namespaces go on the root at the end, when it is known whether xlink is used.
-    return "<svg" + namespaces + out[0][len("<svg") :] + "".join(out[1:])
+    cleaned = "<svg" + namespaces + out[0][len("<svg") :] + "".join(out[1:])
+    _check_expansion(cleaned)
+    return cleaned
+
+
+# --- What an icon expands to -------------------------------------------------
+#
+# `<use>` draws a copy of what it points at, and a pattern, marker, mask, clip
+# path or filter (`fill="url(#p)"`) is drawn again for every element using it
+# (a marker at every vertex). Ten groups of ten `<use>` of the previous group
+# make 10^10 shapes from 1.7 KB, and the browser showing the icon (the admin's
+# category pages among them) hangs. The weight of an element is itself, its
+# children and the weight of everything it references; an icon over the cap,
+# or whose references loop, is refused (400), as an oversized one is.
+
+_REFERENCE_ATTRIBUTES = ("href", f"{{{XLINK_NS}}}href")
+_MARKER_ATTRIBUTES = frozenset({"marker-start", "marker-mid", "marker-end"})
+_LOCAL_URL = re.compile(r"url\(\s*['\"]?\s*#([^)'\"\s]*)")
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+class _Expansion:
+    def __init__(self, root):
+        self.by_id: dict[str, list] = {}
+        for element in root.iter():
+            if element.get("id"):
+                self.by_id.setdefault(element.get("id"), []).append(element)
+        self.weights: dict[int, int] = {}
+        self.visiting: set[int] = set()
+
+    def weight(self, element, depth: int = 0) -> int:
+        key = id(element)
+        if key in self.weights:
+            return self.weights[key]
+        if key in self.visiting:
+            raise _svg_error("The SVG refers to itself (a <use> or url(#…) reference loops).")
+        if depth > 2 * SVG_MAX_DEPTH:
+            raise _svg_error(f"The SVG's references are chained more than {2 * SVG_MAX_DEPTH} levels deep.")
+        self.visiting.add(key)
+        total = 1
+        for child in element:
+            total += self.weight(child, depth + 1)
+            self._check(total)
+        local = element.tag.rpartition("}")[2]
+        for name, value in element.attrib.items():
+            if name in _REFERENCE_ATTRIBUTES and local != "a":
+                targets = [value.strip()[1:]]
+                times = 1
+            else:
+                targets = _LOCAL_URL.findall(value)
+                times = _vertices(element) if name in _MARKER_ATTRIBUTES else 1
+            for target in targets:
+                for referenced in self.by_id.get(target, ()):
+                    total += times * self.weight(referenced, depth + 1)
+                    self._check(total)
+        self.visiting.discard(key)
+        self.weights[key] = total
+        return total
+
+    @staticmethod
+    def _check(total: int) -> None:
+        if total > SVG_MAX_RENDERED_NODES:
+            raise _svg_error(
+                f"The SVG expands to more than {SVG_MAX_RENDERED_NODES} elements "
+                "once its <use> and url(#…) references are followed."
+            )
+
+
+def _vertices(element) -> int:
+    """An upper bound of the vertices a marker is drawn at: the numbers in the shape's data."""
+    data = element.get("d") or element.get("points") or ""
+    return max(3, len(_NUMBER.findall(data)))
+
+
+def _check_expansion(cleaned: str) -> None:
+    # Our own output: well-formed, without DTD or entities, so the standard parser is safe here.
+    root = ElementTree.fromstring(cleaned)
+    _Expansion(root).weight(root)

@@ -210,3 +210,116 @@ class TestRefused:
 
     def test_not_a_string(self):
         refused(b"<svg/>")
+
+
+def use_bomb(levels: int = 10, fan_out: int = 10) -> str:
+    """The review's icon: a path, then groups each holding `fan_out` <use> of the previous one."""
+    names = "abcdefghijklmnopqrstuvwxyz"
+    parts = [f'<svg {NS} {XLINK}><defs><path id="a" d="M0 0h1v1z"/>']
+    for previous, name in zip(names[: levels - 1], names[1:levels], strict=True):
+        parts.append(f'<g id="{name}">' + f'<use href="#{previous}"/>' * fan_out + "</g>")
+    parts.append(f'</defs><use href="#{names[levels - 1]}"/></svg>')
+    return "".join(parts)
+
+
+class TestExpansionIsBounded:
+    """An icon may reuse its parts, but not expand to more than SVG_MAX_RENDERED_NODES shapes."""
+
+    def test_the_reviews_use_bomb_is_refused(self):
+        markup = use_bomb()
+        assert len(markup) < 2000
+        assert "expands" in refused(markup)
+
+    def test_xlink_laughs_are_refused(self):
+        # svg-sanitizer's xlinkLaughsTest: the same chain through xlink:href on <use> and <symbol>.
+        parts = [f'<svg {NS} {XLINK}><symbol id="l0"><path d="M0 0"/></symbol>']
+        for level in range(1, 9):
+            parts.append(f'<symbol id="l{level}">' + f'<use xlink:href="#l{level - 1}"/>' * 10 + "</symbol>")
+        parts.append('<use xlink:href="#l8"/></svg>')
+        assert "expands" in refused("".join(parts))
+
+    def test_a_chain_through_paint_servers_is_refused(self):
+        # A pattern drawn by every shape that holds a <use> of a big group.
+        markup = (
+            use_bomb(levels=5)
+            .replace("</defs>", '<pattern id="p" width="1" height="1"><use href="#e"/></pattern></defs>')
+            .replace('<use href="#e"/></svg>', '<rect fill="url(#p)"/>' * 200 + "</svg>")
+        )
+        assert "expands" in refused(markup)
+
+    def test_markers_count_once_per_vertex(self):
+        marker = '<marker id="m">' + '<use href="#d"/>' * 2 + "</marker>"
+        markup = (
+            use_bomb(levels=4)
+            .replace("</defs>", marker + "</defs>")
+            .replace('<use href="#d"/></svg>', '<path marker-mid="url(#m)" d="' + "l1 1 " * 3000 + '"/></svg>')
+        )
+        assert "expands" in refused(markup)
+
+    def test_a_use_that_contains_itself_is_refused(self):
+        markup = f'<svg {NS}><g id="a"><path d="M0 0"/><use href="#a"/></g></svg>'
+        assert "itself" in refused(markup)
+
+    def test_a_cycle_of_two_is_refused(self):
+        markup = f'<svg {NS}><g id="a"><use href="#b"/></g><g id="b"><use href="#a"/></g></svg>'
+        assert "itself" in refused(markup)
+
+    def test_modest_reuse_is_kept(self):
+        markup = use_bomb(levels=3)  # 100 paths in the end
+        assert sanitize_svg(markup) == markup.replace(f" {XLINK}", "")
+
+    def test_a_reference_to_a_missing_id_is_harmless(self):
+        markup = f'<svg {NS}><use href="#nowhere"/><rect fill="url(#none)"/></svg>'
+        assert sanitize_svg(markup) == markup
+
+
+class TestEveryCSSValueIsChecked:
+    """Presentation attributes are CSS: no function that can fetch, wherever it stands (issue 16, item 3)."""
+
+    @pytest.mark.parametrize(
+        "value",
+        [
+            "image-set('https://evil.example/m.png' 1x)",
+            "-webkit-image-set(url(https://evil.example/m.png) 1x)",
+            "IMAGE-SET( 'https://evil.example/m.png' 1x )",
+            "url(#ok) image-set('https://evil.example/m.png' 1x)",
+            "url(//evil.example/m.svg#a)",
+            "url('//evil.example/m.svg#a')",
+            "url( #a ) url(https://evil.example/)",
+            "cross-fade(url(#a), url(https://evil.example/x.png), 50%)",
+            "image('https://evil.example/x.png')",
+            "element(#x)",
+            "src('https://evil.example/x.png')",
+            "u\\72l(https://evil.example/x.png)",
+            "url(#a)/**/image-set(x)",
+            "@import 'https://evil.example/x.css'",
+            "var(--x, url(https://evil.example/x.png))",
+        ],
+    )
+    @pytest.mark.parametrize("attribute", ["mask", "fill", "filter", "clip-path", "marker-end", "style"])
+    def test_fetching_values_are_removed(self, attribute, value):
+        declared = f"{attribute}:{value}" if attribute == "style" else value
+        markup = f'<svg {NS}><rect width="1" {attribute}={quoted(declared)}/></svg>'
+        assert sanitize_svg(markup) == f'<svg {NS}><rect width="1"/></svg>'
+
+    @pytest.mark.parametrize(
+        ("attribute", "value"),
+        [
+            ("fill", "url(#g)"),
+            ("fill", "url('#g') red"),
+            ("filter", "blur(2px) drop-shadow(1px 1px 1px rgb(0 0 0 / 50%))"),
+            ("transform", "translate(1 1) rotate(45) scale(2) matrix(1 0 0 1 0 0)"),
+            ("clip-path", "circle(50% at 50% 50%)"),
+            ("fill", "hsl(120deg 50% 50%)"),
+            ("style", "fill:url(#g);stroke:rgba(0,0,0,.5)"),
+        ],
+    )
+    def test_local_and_harmless_functions_are_kept(self, attribute, value):
+        markup = f"<svg {NS}><rect {attribute}={quoted(value)}/></svg>"
+        assert sanitize_svg(markup) == markup
+
+
+def quoted(value: str) -> str:
+    from xml.sax.saxutils import quoteattr
+
+    return quoteattr(value)
