@@ -61,6 +61,36 @@ class TestRedact:
         assert "SECRET" not in cleaned
         assert "[redacted]" in cleaned
 
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "GET /x?x-api-ke%79=SECRET.KEY HTTP/1.1",
+            "GET /x?%78-api-key=SECRET.KEY HTTP/1.1",
+            "GET /x?%78%2d%61%70%69%2D%6b%65%79=SECRET.KEY",
+            "GET /x?limit=2&X-Api-Ke%59=SECRET.KEY&search=a",
+            "GET /x?x-api-key%3D=SECRET.KEY",
+            "GET /x?x%252Dapi-key=SECRET.KEY",
+        ],
+    )
+    def test_percent_encoded_names_are_decoded_before_matching(self, text):
+        cleaned = redact(text)
+        assert "SECRET" not in cleaned
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Invalid HTTP Header: 'x-api-key SECRET.KEY'",
+            "Invalid HTTP Header: 'X-API-KEY\\tSECRET.KEY'",
+            "Invalid HTTP header name: 'x-api-key;SECRET.KEY'",
+            "x-api-key: SECRET.KEY",
+        ],
+    )
+    def test_header_lines_are_redacted(self, text):
+        assert "SECRET" not in redact(text)
+
+    def test_other_parameters_are_left_alone(self):
+        assert redact("GET /x?api-key=1&x-api-keys=2&a=x-api-key") == "GET /x?api-key=1&x-api-keys=2&a=x-api-key"
+
     def test_the_rest_of_the_line_stays(self):
         assert redact("GET /x?limit=2&x-api-key=K.S&search=a") == "GET /x?limit=2&x-api-key=[redacted]&search=a"
 
