@@ -11,6 +11,9 @@ worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 # The path without its query string: a key sent as ?x-api-key= never reaches the access log.
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+# gunicorn logs a malformed request line or header line whole, key included: its own logs
+# go through the same redaction as Django's (core/gunicorn_logging.py).
+logger_class = "core.gunicorn_logging.RedactingLogger"
 
 # glibc's malloc gives freed memory back to the system as soon as 128 KiB to a few MiB lie
 # unused at the top of a heap, and maps every large block afresh. Reading a request body

@@ -1,0 +1,23 @@
+"""gunicorn's own logs with API keys redacted (gunicorn.conf.py's `logger_class`).
+
+gunicorn writes its error log itself, outside Django's logging: a malformed
+request line or header line is logged whole (`Invalid HTTP request line:
+'GET /?x-api-key=…'`), before any Django code runs. The same filter as
+Django's handlers is put on gunicorn's loggers and handlers. A separate module
+from core.logging, which Django's settings import on every platform, because
+gunicorn runs on Unix only.
+"""
+
+from gunicorn.glogging import Logger
+
+from core.logging import RedactAPIKeyFilter
+
+
+class RedactingLogger(Logger):
+    def setup(self, cfg):
+        super().setup(cfg)
+        redacting = RedactAPIKeyFilter()
+        for log in (self.error_log, self.access_log):
+            log.addFilter(redacting)
+            for handler in log.handlers:
+                handler.addFilter(redacting)
