@@ -9,7 +9,7 @@ and no hard delete; `adopt` makes the admin's form instance the saved row.
 from auditlog.mixins import AuditlogHistoryAdminMixin
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import model_ngettext
+from django.contrib.admin.utils import model_ngettext, unquote
 from django.http import HttpResponseRedirect
 from rest_framework_api_key.models import APIKey as LibraryAPIKey
 
@@ -37,6 +37,11 @@ class HistoryAdminMixin(AuditlogHistoryAdminMixin):
     auditlog_history_per_page = 50
 
     def history_view(self, request, object_id, extra_context=None):
+        # django-auditlog renders its page for an object it did not find (an erased row, a
+        # stale link), and its breadcrumbs then fail to link to it: a 500 (NoReverseMatch).
+        # Answer as Django's own history view does: back to the index with a message.
+        if self.get_object(request, unquote(object_id)) is None:
+            return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
         return self.auditlog_history_view(request, object_id, extra_context)
 
 

@@ -1,8 +1,10 @@
 """API keys in the admin: the key shown once, then only its prefix; roles; revoke."""
 
 import pytest
+from django.contrib import admin
 from django.urls import reverse
 
+from core.admin import HistoryAdminMixin
 from core.models import APIKey
 from core.services import api_key_create
 from tests.utils import API
@@ -53,3 +55,38 @@ def test_roles_edited_in_the_admin_apply_at_once(admin_client, client_for):
         reverse("admin:core_apikey_change", args=[api_key.pk]), {"name": "editable", "roles": ["categories:read"]}
     )
     assert client_for(raw).get(f"{API}/assets/images").status_code == 403
+
+
+def test_every_history_page_answers(admin_client, client_for):
+    """Keys created and edited in the admin, revoked, used through the API: each History page renders (issue 16, item 7)."""
+    admin_client.post(reverse("admin:core_apikey_add"), {"name": "from admin", "roles": ["assets:read"]})
+    created = APIKey.objects.get(name="from admin")
+    admin_client.post(
+        reverse("admin:core_apikey_change", args=[created.pk]), {"name": "renamed", "roles": ["categories:read"]}
+    )
+    used, raw = api_key_create(name="used", roles=["assets:read"])
+    assert client_for(raw).get(f"{API}/assets/images").status_code == 200
+    admin_client.post(
+        reverse("admin:core_apikey_changelist"), {"action": "revoke_keys", "_selected_action": [created.pk, used.pk]}
+    )
+    for api_key in APIKey.objects.all():
+        response = admin_client.get(reverse("admin:core_apikey_history", args=[api_key.pk]))
+        assert response.status_code == 200, api_key.name
+        assert "Revoked" in response.content.decode()
+    entries = admin_client.get(reverse("admin:core_auditlogentry_changelist"))
+    assert entries.status_code == 200
+    for entry_id in entries.context["cl"].result_list.values_list("pk", flat=True):
+        assert admin_client.get(reverse("admin:core_auditlogentry_change", args=[entry_id])).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "model_admin", [m for m in admin.site._registry.values() if isinstance(m, HistoryAdminMixin)], ids=str
+)
+def test_the_history_of_an_entity_that_is_gone_is_not_a_500(admin_client, model_admin):
+    """The review's 500: a History link for a key no longer there (erased, or a stale id) gave
+    NoReverseMatch in the audit history's breadcrumbs; now the admin's usual "does not exist" redirect."""
+    opts = model_admin.model._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=["gone"])
+    response = admin_client.get(url)
+    assert response.status_code == 302
+    assert response.url == reverse("admin:index")
