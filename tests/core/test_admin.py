@@ -58,7 +58,7 @@ def test_roles_edited_in_the_admin_apply_at_once(admin_client, client_for):
 
 
 def test_every_history_page_answers(admin_client, client_for):
-    """Keys created and edited in the admin, revoked, used through the API: each History page renders (issue 16, item 7)."""
+    """Keys created and edited in the admin, revoked, used through the API: each History page renders."""
     admin_client.post(reverse("admin:core_apikey_add"), {"name": "from admin", "roles": ["assets:read"]})
     created = APIKey.objects.get(name="from admin")
     admin_client.post(
