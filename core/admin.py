@@ -9,8 +9,11 @@ and no hard delete; `adopt` makes the admin's form instance the saved row.
 from auditlog.mixins import AuditlogHistoryAdminMixin
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.utils import model_ngettext, unquote
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 from rest_framework_api_key.models import APIKey as LibraryAPIKey
 
 from core.exceptions import BadRequest, DomainError
@@ -246,11 +249,25 @@ class APIKeyAdmin(HistoryAdminMixin, admin.ModelAdmin):
                 saved = api_key_revoke(api_key=saved)
         adopt(obj, saved)
         if not change:
-            self.message_user(
-                request,
-                f"The API key for {obj.name} is: {key} — store it now, it will not be shown again.",
-                messages.WARNING,
-            )
+            # Kept on this request only, for response_add: never in a message (they travel
+            # in a cookie), the session or a log.
+            request.new_api_key = key
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """The new key on a page of its own, answered to the POST itself and never cached."""
+        raw_key = getattr(request, "new_api_key", None)
+        if raw_key is None or IS_POPUP_VAR in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"API key {obj.name} created",
+            "api_key": obj,
+            "raw_key": raw_key,
+        }
+        response = TemplateResponse(request, "admin/core/apikey/key_created.html", context)
+        add_never_cache_headers(response)
+        return response
 
     @admin.action(description="Revoke the selected API keys")
     def revoke_keys(self, request, queryset):

@@ -1,7 +1,10 @@
 """API keys in the admin: the key shown once, then only its prefix; roles; revoke."""
 
+import re
+
 import pytest
 from django.contrib import admin
+from django.contrib.admin.utils import quote
 from django.urls import reverse
 
 from core.admin import HistoryAdminMixin
@@ -20,21 +23,44 @@ def test_changelist_and_add_page_render(admin_client):
     assert admin_client.get(reverse("admin:core_apikey_add")).status_code == 200
 
 
-def test_adding_a_key_shows_it_once_and_stores_only_its_hash(admin_client, client_for):
-    response = admin_client.post(
-        reverse("admin:core_apikey_add"), {"name": "partner", "roles": ["assets:read"]}, follow=True
-    )
+def _messages_in_cookie(client) -> list[str]:
+    """The messages Django's cookie storage carries for the browser (signed, compressed: decoded here)."""
+    from django.contrib.messages.storage.cookie import CookieStorage
+
+    cookie = client.cookies.get(CookieStorage.cookie_name)
+    if cookie is None or not cookie.value:
+        return []
+    return [str(message) for message in CookieStorage(None)._decode(cookie.value) or []]
+
+
+def test_adding_a_key_shows_it_once_on_a_page_of_its_own(admin_client, client_for):
+    response = admin_client.post(reverse("admin:core_apikey_add"), {"name": "partner", "roles": ["assets:read"]})
     assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
     api_key = APIKey.objects.get(name="partner")
-    message = next(str(m) for m in response.context["messages"] if "partner" in str(m))
-    raw = message.split("is: ")[1].split(" ")[0]
+    page = response.content.decode()
+    raw = re.search(r'<code id="new-api-key">([^<]+)</code>', page)[1]
     assert raw.startswith(api_key.prefix + ".")
     assert raw not in api_key.hashed_key and raw != api_key.id
     assert api_key.roles == ["assets:read"]
-    # The key works with its role, and the change page never shows it again.
+    # Never in a cookie (the messages travel in one) nor in the session.
+    assert not any(raw in message for message in _messages_in_cookie(admin_client))
+    assert all(raw not in morsel.value for morsel in response.cookies.values())
+    assert raw not in str(dict(admin_client.session))
+    # The key works with its role, and no other page ever shows it again.
     assert client_for(raw).get(f"{API}/assets/images").status_code == 200
     change = admin_client.get(reverse("admin:core_apikey_change", args=[api_key.pk])).content.decode()
     assert raw not in change and api_key.prefix in change
+    listing = admin_client.get(reverse("admin:core_apikey_changelist")).content.decode()
+    assert raw not in listing and "partner" in listing
+
+
+def test_the_page_of_the_new_key_leads_on(admin_client):
+    response = admin_client.post(reverse("admin:core_apikey_add"), {"name": "partner", "roles": ["assets:read"]})
+    api_key = APIKey.objects.get(name="partner")
+    page = response.content.decode()
+    assert reverse("admin:core_apikey_change", args=[quote(api_key.pk)]) in page
+    assert reverse("admin:core_apikey_changelist") in page
 
 
 def test_revoke_action_takes_effect_at_once(admin_client, client_for):
