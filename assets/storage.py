@@ -2,13 +2,14 @@
 
 An upload is written to a temporary file chunk by chunk while its SHA-256 is
 computed, and stops at the size limit: the whole file is never in memory.
-The content is then judged by Pillow, never by its name or declared type.
+The content is then judged by its structure, never by its name or declared type.
 """
 
 import contextlib
 import hashlib
 import os
 import queue
+import struct
 import threading
 import warnings
 import weakref
@@ -17,8 +18,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
-from PIL import Image, ImageFile
+from PIL import Image
 
+from assets.image_structure import Corrupt, Limits, OverLimit, check_gif, check_png, check_webp
 from core.exceptions import BadRequest, PayloadTooLarge, UnsupportedMediaType
 
 # Pillow format → (content type, file extension).
@@ -29,12 +31,6 @@ SUPPORTED_FORMATS = {
     "WEBP": ("image/webp", "webp"),
 }
 CHUNK_SIZE = 256 * 1024
-# Leading bytes of the supported formats (WebP: "RIFF", 4 size bytes, "WEBP").
-_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
-
-
-def _has_supported_signature(head: bytes) -> bool:
-    return head.startswith(_SIGNATURES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
 
 
 def too_large(max_bytes: int) -> PayloadTooLarge:
@@ -163,76 +159,102 @@ def exif_orientation(image) -> int:
     return value if 1 <= value <= 8 else 1
 
 
+def upload_limits(max_pixels: int | None = None) -> Limits:
+    return Limits(
+        max_pixels=max_pixels or settings.BACKOFFICE_UPLOAD_MAX_PIXELS,
+        max_side=settings.BACKOFFICE_UPLOAD_MAX_SIDE,
+        max_frames=settings.BACKOFFICE_UPLOAD_MAX_FRAMES,
+    )
+
+
+_STRUCTURE_CHECKS = {"PNG": check_png, "GIF": check_gif, "WEBP": check_webp}
+
+
+def _sniff(head: bytes) -> str | None:
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "GIF"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    return None
+
+
 def inspect_image(file, max_pixels: int | None = None) -> ImageInfo:
-    """Judge the bytes: a real JPEG, PNG, GIF or WebP within the pixel limit, or an error.
+    """Judge the bytes: a real JPEG, PNG, GIF or WebP within the limits, or an error.
 
-    Not an image of those kinds → 415; too many pixels (decompression bomb),
-    truncated or corrupt → 400.
+    Not an image of those kinds → 415; over a limit (pixels, side, decoded size,
+    frames: decompression bombs), truncated or corrupt → 400.
 
-    PNG, GIF and WebP are decoded whole (PNG's chunk checksums verified first):
-    zlib and LZW streams refuse damaged data. A JPEG is judged by its structure
-    instead: Pillow reads every marker segment up to the first scan (frame,
-    tables, dimensions), and the end-of-image marker must follow the scan data.
-    Decoding a JPEG proves little more: libjpeg fills damaged scan data with
-    grey and carries on (flipping 5 bytes at random in a JPEG's scan data made
-    the decode fail 3 times in 200), while a truncated JPEG lacks its final
-    marker. And the decode cost 9 times the hashing and writing of the file
-    (docs/performance.md).
+    Every format is judged by its structure, in memory and time bounded by the
+    file's size and the limits, never by decoding its pixels: PNG, GIF and WebP
+    in assets/image_structure.py (a PNG's image data is inflated through a
+    small window and checked against its header), JPEG here: Pillow reads every
+    marker segment up to the first scan (frame, tables, dimensions), and the
+    end-of-image marker must follow the scan data. Decoding a JPEG proves
+    little more: libjpeg fills damaged scan data with grey and carries on
+    (flipping 5 bytes at random in a JPEG's scan data made the decode fail 3
+    times in 200), while a truncated JPEG lacks its final marker. And the
+    decode cost 9 times the hashing and writing of the file (docs/performance.md).
     """
-    max_pixels = max_pixels or settings.BACKOFFICE_UPLOAD_MAX_PIXELS
-    unsupported = UnsupportedMediaType({"file": ["Upload a JPEG, PNG, GIF or WebP image."]})
-    corrupt = BadRequest({"file": ["The image is truncated or corrupt."]})
+    limits = upload_limits(max_pixels)
+    file.seek(0)
+    fmt = _sniff(file.read(12))
+    try:
+        if fmt is None:
+            raise UnsupportedMediaType({"file": ["Upload a JPEG, PNG, GIF or WebP image."]})
+        if fmt == "JPEG":
+            width, height, orientation = _check_jpeg(file, limits)
+        else:
+            width, height = _STRUCTURE_CHECKS[fmt](file, limits)
+            orientation = _orientation(file, fmt)
+    except OverLimit as exc:
+        raise BadRequest({"file": [str(exc)]}) from None
+    except Corrupt:
+        raise BadRequest({"file": ["The image is truncated or corrupt."]}) from None
+    finally:
+        file.seek(0)
+    content_type, extension = SUPPORTED_FORMATS[fmt]
+    return ImageInfo(content_type, extension, width, height, orientation)
+
+
+def _orientation(file, fmt: str) -> int:
+    """The EXIF orientation of a PNG or WebP whose structure was found sound (Pillow reads
+    the headers and metadata, no pixels). GIF has no EXIF."""
+    if fmt == "GIF":
+        return 1
+    file.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(file, formats=[fmt]) as image:
+                return exif_orientation(image)
+    except (Image.UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, struct.error):
+        return 1
+
+
+def _check_jpeg(file, limits: Limits) -> tuple[int, int, int]:
     file.seek(0)
     try:
         with warnings.catch_warnings():
             # The pixel limit is checked below against our own setting.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(file, formats=list(SUPPORTED_FORMATS))
-            # Pillow reads a JPEG's segments up to its first scan and stops there: this
-            # is where the scan data starts (an EXIF thumbnail, with its own end marker, lies before).
-            scan_start = file.tell()
+            with Image.open(file, formats=["JPEG"]) as image:
+                width, height = image.size
+                orientation = exif_orientation(image)
+                # Pillow reads a JPEG's segments up to its first scan and stops there: this is
+                # where the scan data starts (an EXIF thumbnail, with its own end marker, lies before).
+                scan_start = file.tell()
     except Image.DecompressionBombError:
-        raise BadRequest({"file": [f"The image has more than {max_pixels} pixels."]}) from None
-    except (Image.UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
-        # A file that starts like a supported image but cannot be opened (cut short
-        # in its header, or a WebP whose decoder reads it whole) is broken, not foreign.
-        file.seek(0)
-        head = file.read(12)
-        file.seek(0)
-        raise (corrupt if _has_supported_signature(head) else unsupported) from None
-    with image:
-        fmt = image.format
-        width, height = image.size
-        orientation = exif_orientation(image)
-    if fmt not in SUPPORTED_FORMATS:
-        raise unsupported
-    if width < 1 or height < 1 or width * height > max_pixels:
-        raise BadRequest({"file": [f"The image has more than {max_pixels} pixels."]})
-    if fmt == "JPEG":
-        if not _jpeg_ends_with_eoi(file, scan_start):
-            raise corrupt
-        file.seek(0)
-    else:
-        _decode_whole(file, fmt, corrupt)
-    content_type, extension = SUPPORTED_FORMATS[fmt]
-    return ImageInfo(content_type, extension, width, height, orientation)
-
-
-def _decode_whole(file, fmt: str, corrupt: Exception) -> None:
-    previous = ImageFile.LOAD_TRUNCATED_IMAGES
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
-    try:
-        file.seek(0)
-        with Image.open(file, formats=[fmt]) as image:
-            image.verify()  # checksums (PNG CRCs) over the whole file, no decoding
-        file.seek(0)
-        with Image.open(file, formats=[fmt]) as image:
-            image.load()  # decodes to the end: a truncated or damaged stream fails here
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, EOFError):
-        raise corrupt from None
-    finally:
-        ImageFile.LOAD_TRUNCATED_IMAGES = previous
-        file.seek(0)
+        raise OverLimit(f"The image has more than {limits.max_pixels} pixels.") from None
+    except (Image.UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, struct.error):
+        raise Corrupt("JPEG header") from None
+    limits.check_size(width, height)
+    if not _jpeg_ends_with_eoi(file, scan_start):
+        raise Corrupt("no end-of-image marker after the scan")
+    return width, height, orientation
 
 
 JPEG_EOI = b"\xff\xd9"

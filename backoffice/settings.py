@@ -185,6 +185,10 @@ AUDITLOG_USE_BASE_MANAGER = True
 # while hashing and stops at the size limit.
 BACKOFFICE_UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 25 * 1024 * 1024)
 BACKOFFICE_UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_PIXELS", 50_000_000)
+# Each side too: a 1 x 50,000,000 PNG is within the pixel limit and no picture (decompression bomb).
+BACKOFFICE_UPLOAD_MAX_SIDE = env_int("UPLOAD_MAX_SIDE", 20_000)
+# Frames of an animated GIF or WebP (together at most 4 x UPLOAD_MAX_PIXELS pixels).
+BACKOFFICE_UPLOAD_MAX_FRAMES = env_int("UPLOAD_MAX_FRAMES", 1000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("JSON_BODY_MAX_BYTES", 2 * 1024 * 1024)
 FILE_UPLOAD_TEMP_DIR = os.environ.get("FILE_UPLOAD_TEMP_DIR") or None

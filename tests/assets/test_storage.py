@@ -18,6 +18,7 @@ from assets.storage import (
     storage_key,
 )
 from core.exceptions import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from tests.security import upload_corpus
 from tests.utils import image_bytes
 
 
@@ -225,3 +226,51 @@ class TestJpegStructure:
 def test_storage_key_is_made_of_the_hash_only():
     sha = "ab" + "0" * 62
     assert storage_key(sha, "png") == f"images/ab/{sha}.png"
+
+
+class TestBombs:
+    """Over a limit or inflating past its header: refused from the structure, without decoding."""
+
+    def test_each_side_is_capped(self, settings):
+        settings.BACKOFFICE_UPLOAD_MAX_SIDE = 100
+        assert inspect_image(ContentFile(image_bytes("PNG", size=(100, 3)))).width == 100
+        for fmt in ("PNG", "GIF", "WEBP", "JPEG"):
+            with pytest.raises(BadRequest) as info:
+                inspect_image(ContentFile(image_bytes(fmt, size=(101, 3))))
+            assert info.value.details == {"file": ["The image is wider or taller than 100 pixels."]}
+
+    def test_the_reviews_thin_png_is_refused_by_its_side(self):
+        with pytest.raises(BadRequest) as info:
+            inspect_image(ContentFile(upload_corpus.png(1, 50_000_000)))
+        assert "taller than 20000" in info.value.details["file"][0]
+
+    def test_a_png_decoding_past_the_limit_is_refused_before_its_data_is_read(self):
+        # 7071 x 7071 16-bit RGBA: within the pixel and side limits, 400 MB once decoded.
+        header = upload_corpus.PNG_SIGNATURE + upload_corpus.ihdr(7071, 7071, depth=16, color=6)
+        with pytest.raises(BadRequest) as info:
+            inspect_image(ContentFile(header + b"\x00" * 100))
+        assert "decode to more than" in info.value.details["file"][0]
+
+    @pytest.mark.parametrize("kind", [b"zTXt", b"iTXt", b"iCCP"])
+    def test_a_compressed_chunk_is_inflated_within_a_bound(self, kind):
+        with pytest.raises(BadRequest) as info:
+            inspect_image(ContentFile(upload_corpus.compressed_text_bomb(kind)))
+        assert "expands to more than" in info.value.details["file"][0]
+
+    def test_image_data_inflating_past_its_header_is_corrupt(self):
+        with pytest.raises(BadRequest) as info:
+            inspect_image(ContentFile(upload_corpus.png(64, 64, raw_size=64 * 65 * 1000)))
+        assert info.value.details == {"file": ["The image is truncated or corrupt."]}
+
+    @pytest.mark.parametrize("fmt", ["GIF", "WEBP"])
+    def test_frames_are_capped(self, settings, fmt):
+        settings.BACKOFFICE_UPLOAD_MAX_FRAMES = 10
+        assert inspect_image(ContentFile(upload_corpus.animation(fmt, 10))).width == 16
+        with pytest.raises(BadRequest) as info:
+            inspect_image(ContentFile(upload_corpus.animation(fmt, 11)))
+        assert info.value.details == {"file": ["The animation has more than 10 frames."]}
+
+    def test_interlaced_and_16_bit_pngs_are_accepted(self):
+        info = inspect_image(ContentFile(upload_corpus._interlaced()))
+        assert (info.width, info.height) == (300, 200)
+        assert inspect_image(ContentFile(upload_corpus.pillow("PNG", (30, 20), "I;16"))).width == 30
