@@ -219,6 +219,8 @@ BACKOFFICE_API_KEY_IN_QUERY = env_bool("API_KEY_IN_QUERY", True)
 # within this many seconds in every process.
 BACKOFFICE_API_KEY_CACHE_SECONDS = env_int("API_KEY_CACHE_SECONDS", 5)
 BACKOFFICE_API_KEY_LAST_USED_INTERVAL = 60
+# Failed authentications (a wrong key sent) per client address; above: 429 with Retry-After.
+BACKOFFICE_AUTH_FAILURE_RATE = os.environ.get("API_AUTH_FAILURE_LIMIT", "30/min")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["core.api.auth.APIKeyAuthentication"],

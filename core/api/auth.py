@@ -16,6 +16,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 
 from core import audit
+from core.api.throttling import auth_failure_record, auth_failure_wait
 from core.models import APIKey
 from core.selectors import api_key_get_by_prefix, cache_key_for_prefix
 
@@ -62,6 +63,21 @@ def key_from_request(request) -> str | None:
     return None
 
 
+def _verified_key(raw: str) -> APIKey | None:
+    """The live key `raw` stands for, or None."""
+    prefix, dot, secret = raw.partition(".")
+    if not dot or not secret or len(raw) > 200 or not _PREFIX.fullmatch(prefix):
+        # Generated prefixes are short and alphanumeric; anything else (a NUL byte
+        # that PostgreSQL refuses, a space a cache backend refuses) is no key of ours.
+        return None
+    api_key = api_key_get_by_prefix(prefix)
+    if api_key is None or api_key.revoked or api_key.has_expired:
+        return None
+    if not APIKey.objects.key_generator.verify(raw, api_key.hashed_key):
+        return None
+    return api_key
+
+
 class APIKeyAuthentication(authentication.BaseAuthentication):
     """None when no key was sent, AuthenticationFailed for a bad one."""
 
@@ -69,15 +85,13 @@ class APIKeyAuthentication(authentication.BaseAuthentication):
         raw = key_from_request(request._request)
         if raw is None:
             return None
-        prefix, dot, secret = raw.partition(".")
-        if not dot or not secret or len(raw) > 200 or not _PREFIX.fullmatch(prefix):
-            # Generated prefixes are short and alphanumeric; anything else (a NUL byte
-            # that PostgreSQL refuses, a space a cache backend refuses) is no key of ours.
-            raise exceptions.AuthenticationFailed()
-        api_key = api_key_get_by_prefix(prefix)
-        if api_key is None or api_key.revoked or api_key.has_expired:
-            raise exceptions.AuthenticationFailed()
-        if not APIKey.objects.key_generator.verify(raw, api_key.hashed_key):
+        # An address that has been guessing waits, before its key is even looked at.
+        wait = auth_failure_wait(request._request)
+        if wait is not None:
+            raise exceptions.Throttled(wait)
+        api_key = _verified_key(raw)
+        if api_key is None:
+            auth_failure_record(request._request)
             raise exceptions.AuthenticationFailed()
         _touch_last_used(api_key)
         audit.set_actor(audit.api_key_label(api_key))

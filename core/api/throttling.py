@@ -20,12 +20,14 @@ that grows with the rate, and lost counts between concurrent processes
 
 import math
 import threading
+import time
 import weakref
 
+from django.conf import settings
 from django.core.cache import cache as default_cache
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 # Redis runs a script atomically: no request slips between the creation and the increment.
 _COUNT_SCRIPT = """
@@ -113,3 +115,68 @@ class APIKeyRateThrottle(SimpleRateThrottle):
             _count_script = client.register_script(_COUNT_SCRIPT)  # run by its SHA1, loaded when missing
         count, ttl_ms = _count_script(keys=[redis_key], args=[self.duration, size], client=client)
         return count, max(ttl_ms, 0) / 1000
+
+
+# --- Failed authentications per client address ---------------------------------
+#
+# A client sending wrong keys is guessing: past BACKOFFICE_AUTH_FAILURE_RATE failures
+# within a window, every request carrying a key from its address answers 429 (with
+# Retry-After) before the key is looked at, the right key included, until the window
+# closes. The count is shared through the cache (Redis in production), and is read
+# only for addresses that failed in this process during the window: a request from an
+# address this process has not seen failing costs no round trip. An address can thus
+# make one more guess per server process than the limit before it is stopped.
+# A missing key is no guess and does not count.
+
+_failed_here: dict[str, float] = {}  # address → wall time its window (as seen here) closes
+_FAILED_HERE_MAX = 10_000
+
+
+def _failure_rate() -> tuple[int, int]:
+    return SimpleRateThrottle.parse_rate(None, settings.BACKOFFICE_AUTH_FAILURE_RATE)
+
+
+def _failure_keys(request) -> tuple[str, str]:
+    # DRF's client address: REMOTE_ADDR, or X-Forwarded-For as far as NUM_PROXIES trusts it.
+    ident = BaseThrottle().get_ident(request)
+    return f"authfail:v1:{ident}", f"authfail:v1:{ident}:start"
+
+
+def auth_failure_wait(request) -> float | None:
+    """Seconds the client must wait when its address is over the failure limit, else None."""
+    if not _failed_here:
+        return None
+    ident_key, start_key = _failure_keys(request)
+    now = time.time()
+    closes = _failed_here.get(ident_key)
+    if closes is None or closes <= now:
+        return None
+    limit, duration = _failure_rate()
+    values = default_cache.get_many([ident_key, start_key])
+    start = values.get(start_key)
+    if start is None or now - start >= duration or values.get(ident_key, 0) < limit:
+        return None
+    return start + duration - now
+
+
+def auth_failure_record(request) -> None:
+    ident_key, start_key = _failure_keys(request)
+    limit, duration = _failure_rate()
+    now = time.time()
+    start = default_cache.get(start_key)
+    if start is None or now - start >= duration:
+        # A new window; `add` keeps the first writer's start when processes race.
+        default_cache.set_many({start_key: now, ident_key: 0}, duration)
+        start = now
+    try:
+        default_cache.incr(ident_key)
+    except ValueError:  # expired in between
+        default_cache.add(ident_key, 1, duration)
+    if len(_failed_here) >= _FAILED_HERE_MAX:
+        _failed_here.clear()
+    _failed_here[ident_key] = start + duration
+
+
+def forget_auth_failures() -> None:
+    """This process's memory of failing addresses (tests; the shared counts expire by themselves)."""
+    _failed_here.clear()

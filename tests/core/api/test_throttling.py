@@ -107,3 +107,55 @@ class TestRedis:
     def test_third_request_in_a_minute_is_429(self, redis_cache, api, monkeypatch):
         monkeypatch.setattr(APIKeyRateThrottle, "THROTTLE_RATES", {"api_key": "2/min"})
         assert [api.get("/api/core/v2/categories").status_code for _ in range(3)] == [200, 200, 429]
+
+
+@pytest.mark.django_db
+class TestFailedAuthentications:
+    """Failed authentications are limited per client address (issue 16, item 8)."""
+
+    @pytest.fixture(autouse=True)
+    def _limit(self, settings):
+        settings.BACKOFFICE_AUTH_FAILURE_RATE = "3/min"
+        throttling.forget_auth_failures()
+        yield
+        throttling.forget_auth_failures()
+
+    def _get(self, client_for, key, address="203.0.113.7"):
+        from tests.utils import API
+
+        return client_for(key).get(f"{API}/assets/images", REMOTE_ADDR=address)
+
+    def test_past_the_limit_the_address_gets_429_with_retry_after(self, client_for, admin_key):
+        for attempt in range(3):
+            assert self._get(client_for, f"wrong{attempt}.guess").status_code == 401
+        response = self._get(client_for, "wrong4.guess")
+        assert response.status_code == 429
+        assert response.json() == {"error": "Too many requests"}
+        assert 1 <= int(response["Retry-After"]) <= 60
+        # Even the right key: guessing must not go on from a blocked address.
+        assert self._get(client_for, admin_key).status_code == 429
+
+    def test_other_addresses_and_good_keys_are_not_affected(self, client_for, admin_key):
+        for attempt in range(4):
+            self._get(client_for, f"wrong{attempt}.guess")
+        assert self._get(client_for, admin_key, address="198.51.100.1").status_code == 200
+        assert self._get(client_for, "wrong.guess", address="198.51.100.1").status_code == 401
+
+    def test_successes_do_not_count(self, client_for, admin_key):
+        for _ in range(10):
+            assert self._get(client_for, admin_key).status_code == 200
+        assert self._get(client_for, "wrong.guess").status_code == 401
+
+    def test_no_key_is_not_a_failed_guess(self, client_for, admin_key):
+        for _ in range(5):
+            assert self._get(client_for, None).status_code == 401
+        assert self._get(client_for, admin_key).status_code == 200
+
+    def test_the_window_ends(self, client_for, admin_key, monkeypatch):
+        clock = [1000.0]
+        monkeypatch.setattr(throttling.time, "time", lambda: clock[0])
+        for attempt in range(4):
+            self._get(client_for, f"wrong{attempt}.guess")
+        assert self._get(client_for, admin_key).status_code == 429
+        clock[0] += 61
+        assert self._get(client_for, admin_key).status_code == 200
