@@ -6,6 +6,8 @@ live/deleted filter), its actions (soft delete, restore: the app's services)
 and no hard delete; `adopt` makes the admin's form instance the saved row.
 """
 
+from urllib.parse import quote
+
 from auditlog.mixins import AuditlogHistoryAdminMixin
 from django import forms
 from django.contrib import admin, messages
@@ -40,12 +42,16 @@ class HistoryAdminMixin(AuditlogHistoryAdminMixin):
     auditlog_history_per_page = 50
 
     def history_view(self, request, object_id, extra_context=None):
-        # django-auditlog renders its page for an object it did not find (an erased row, a
-        # stale link), and its breadcrumbs then fail to link to it: a 500 (NoReverseMatch).
-        # Answer as Django's own history view does: back to the index with a message.
-        if self.get_object(request, unquote(object_id)) is None:
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            # An erased row or a stale link: back to the index with Django's message, as
+            # Django's own history view does.
             return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
-        return self.auditlog_history_view(request, object_id, extra_context)
+        # django-auditlog's view decodes the id with urllib's unquote, not the admin's: the
+        # admin writes "$" as "_24" in its links, so for an API key (id "prefix.sha512$$…")
+        # it found nothing and its breadcrumbs failed (NoReverseMatch, a 500). It is handed
+        # the id percent-encoded instead, which its unquote turns back into the real one.
+        return self.auditlog_history_view(request, quote(str(obj.pk), safe=""), extra_context)
 
 
 class DeletedFilter(admin.SimpleListFilter):
