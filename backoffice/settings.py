@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     # Provides the hashed-key model base; its own concrete APIKey table stays
     # unused (core.APIKey adds roles) and its admin is unregistered in core.
     "rest_framework_api_key",
@@ -90,6 +91,8 @@ MIDDLEWARE = [
     "core.audit.AuditActorMiddleware",
     "core.middleware.AdminMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy on the admin and the API docs (CONTENT_SECURITY_POLICY below).
+    "core.middleware.PagesCSPMiddleware",
 ]
 
 ROOT_URLCONF = "backoffice.urls"
@@ -263,6 +266,25 @@ SPECTACULAR_SETTINGS = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp) of the admin and the API docs: scripts from this site's
+# own files only (no inline script, no eval), nothing framed, no plugins, forms post here.
+# Styles allow inline ones: the admin's widgets and django-auditlog's history page use them,
+# and a style cannot run code. Images: this site, data: URLs (the admin shows category icons
+# as data: images) and the sources in CSP_IMG_SOURCES (the bucket's origin when S3 serves the
+# files, e.g. https://bucket.s3.amazonaws.com).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", *env_list("CSP_IMG_SOURCES")],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 SESSION_COOKIE_HTTPONLY = True

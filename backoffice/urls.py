@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiJsonRenderer2
-from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
 from core.api import views as core_views
 
@@ -23,7 +23,9 @@ api_patterns = [
     path("", include("categories.api.urls")),
     path("", include("references.api.urls")),
     path("openapi.json", OpenAPIJSONView.as_view(), name="openapi-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file (`?script`): the page's
+    # Content-Security-Policy allows no inline script.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="openapi-schema"), name="api-docs"),
     # Last: any other URL under the API base is a JSON 404.
     re_path(r"^.*$", core_views.api_not_found),
 ]

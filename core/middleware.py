@@ -9,15 +9,22 @@ paths under the API prefix and behave as Django's everywhere else; being
 subclasses, the admin's system checks still find them.
 """
 
+from csp.middleware import CSPMiddleware
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 
 from core.api.views import API_PREFIX
 
+API_DOCS_PATH = "/api/core/v2/docs/"
+
 
 def is_api_request(request) -> bool:
     return request.path_info.startswith(API_PREFIX)
+
+
+def is_api_docs_request(request) -> bool:
+    return request.path_info.startswith(API_DOCS_PATH)
 
 
 class AdminSessionMiddleware(SessionMiddleware):
@@ -41,3 +48,17 @@ class AdminMessageMiddleware(MessageMiddleware):
     def process_request(self, request):
         if not is_api_request(request):
             super().process_request(request)
+
+
+class PagesCSPMiddleware(CSPMiddleware):
+    """django-csp's Content-Security-Policy on the pages a browser shows: the admin and the API
+    docs. The API's JSON answers are no documents to protect and skip the work."""
+
+    def process_request(self, request):
+        if not is_api_request(request) or is_api_docs_request(request):
+            super().process_request(request)
+
+    def process_response(self, request, response):
+        if is_api_request(request) and not is_api_docs_request(request):
+            return response
+        return super().process_response(request, response)

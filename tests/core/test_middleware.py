@@ -40,3 +40,38 @@ def test_the_admin_still_has_its_session_user_and_messages(admin_client, admin_u
 )
 def test_is_api_request(rf, path, expected):
     assert is_api_request(rf.get(path)) is expected
+
+
+class TestContentSecurityPolicy:
+    """The admin and the API docs carry a Content-Security-Policy; the API's JSON does not need one."""
+
+    @staticmethod
+    def directives(response) -> dict[str, list[str]]:
+        policy = response["Content-Security-Policy"]
+        return {part.split()[0]: part.split()[1:] for part in policy.split(";") if part.strip()}
+
+    @pytest.mark.parametrize("path", ["/admin/", "/admin/core/apikey/", "/admin/categories/category/add/"])
+    def test_admin_pages(self, admin_client, path):
+        response = admin_client.get(path)
+        assert response.status_code == 200
+        policy = self.directives(response)
+        assert policy["script-src"] == ["'self'"]  # no inline script, no eval
+        assert policy["object-src"] == ["'none'"]
+        assert policy["frame-ancestors"] == ["'none'"]
+        assert policy["base-uri"] == ["'self'"]
+        assert policy["form-action"] == ["'self'"]
+        assert policy["default-src"] == ["'self'"]
+
+    def test_the_login_page(self, client):
+        assert self.directives(client.get("/admin/login/"))["script-src"] == ["'self'"]
+
+    def test_the_api_docs_page_loads_its_script_from_a_file(self, client):
+        response = client.get(f"{API}/docs/")
+        assert response.status_code == 200
+        assert self.directives(response)["script-src"] == ["'self'"]
+        page = response.content.decode()
+        assert "<script>" not in page  # the init script is a file of its own: CSP allows no inline script
+        assert f"{API}/docs/?script=" in page or f"{API}/docs/?script" in page
+
+    def test_api_json_is_left_alone(self, api):
+        assert "Content-Security-Policy" not in api.get(f"{API}/assets/images")
