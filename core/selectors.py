@@ -33,7 +33,7 @@ def cache_key_for_prefix(prefix: str) -> str:
 # Trusted until that read is BACKOFFICE_API_KEY_CACHE_SECONDS old, as the shared cache is, so a
 # revocation made anywhere applies within that delay, while most requests cost no cache round
 # trip and no unpickling (docs/performance.md).
-_recent: dict[str, tuple[APIKey, float]] = {}
+_recent: dict[str, tuple[APIKey | None, float]] = {}
 _RECENT_MAX = 1000
 
 
@@ -52,12 +52,12 @@ def api_key_get_by_prefix(prefix: str) -> APIKey | None:
     ckey = cache_key_for_prefix(prefix)
     entry = cache.get(ckey)
     if entry is None or now - entry["read_at"] >= ttl:
+        # An unknown prefix is remembered too (row None): without that it cost a query on
+        # every request and answered measurably slower than a known one (docs/security.md).
         row = APIKey.objects.filter(prefix=prefix).values(*_FIELDS).first()
-        if row is None:
-            return None
         entry = {"row": row, "read_at": now}
         cache.set(ckey, entry, ttl)
-    api_key = APIKey(**entry["row"])
+    api_key = APIKey(**entry["row"]) if entry["row"] is not None else None
     if len(_recent) >= _RECENT_MAX:
         _recent.clear()
     _recent[prefix] = (api_key, entry["read_at"])

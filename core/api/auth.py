@@ -6,7 +6,9 @@ failure and has no roles, so authentication and roles are done here, on top
 of its model and hasher, following DRF's authentication contract.
 """
 
+import functools
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -71,11 +73,17 @@ def _verified_key(raw: str) -> APIKey | None:
         # that PostgreSQL refuses, a space a cache backend refuses) is no key of ours.
         return None
     api_key = api_key_get_by_prefix(prefix)
-    if api_key is None or api_key.revoked or api_key.has_expired:
-        return None
-    if not APIKey.objects.key_generator.verify(raw, api_key.hashed_key):
+    # The hash is computed for an unknown prefix too, so that both answer in the same time.
+    hashed = api_key.hashed_key if api_key is not None else _unknown_prefix_hash()
+    verified = APIKey.objects.key_generator.verify(raw, hashed)
+    if api_key is None or not verified or api_key.revoked or api_key.has_expired:
         return None
     return api_key
+
+
+@functools.cache
+def _unknown_prefix_hash() -> str:
+    return APIKey.objects.key_generator.hash(secrets.token_urlsafe(32))
 
 
 class APIKeyAuthentication(authentication.BaseAuthentication):

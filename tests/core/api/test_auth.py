@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.models import APIKey
-from core.services import api_key_revoke
+from core.services import api_key_create, api_key_revoke
 from tests.utils import API
 
 LIST = f"{API}/assets/images"
@@ -206,6 +206,23 @@ class TestKeyCache:
         client_for(key).get(LIST)
         prefix = key.split(".")[0]
         assert client_for(f"{prefix}.forged").get(LIST).status_code == 401
+
+    def test_an_unknown_prefix_is_remembered_as_unknown(self, client_for, db):
+        """Prefix enumeration: an unknown prefix costs no query the second time, as a known one
+        (the timing difference is measured by tools/security/auth_timing.py)."""
+        client = client_for("Unknown1.secret")
+        assert client.get(LIST).status_code == 401
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(LIST).status_code == 401
+        assert _key_queries(ctx.captured_queries) == []
+
+    def test_a_key_created_after_its_prefix_was_tried_works_once_the_cache_expires(self, client_for, settings):
+        from core import selectors
+
+        api_key, raw = api_key_create(name="late", roles=["admin"])
+        prefix = raw.split(".")[0]
+        selectors._recent[prefix] = (None, 0.0)  # remembered as unknown long ago
+        assert client_for(raw).get(LIST).status_code == 200
 
     def test_revocation_applies_at_once(self, client_for, make_key):
         key = make_key("admin")
