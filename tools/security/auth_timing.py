@@ -1,0 +1,96 @@
+"""How long a request with a wrong key takes, by kind of wrong key: can a client tell a known
+key prefix from an unknown one by the time of the 401 (prefix enumeration)?
+
+    .venv/bin/python -m tools.security.auth_timing [-n 2000] [--rounds 7]
+
+In-process, through the real WSGI handler, against a throwaway SQLite database (or the
+database named by DATABASE_URL), with the default local-memory cache: the same request
+(GET of a reference, which never reaches the view) with (a) the right key, (b) a known
+prefix and a wrong secret, (c) an unknown prefix. The kinds alternate within each round so
+that a loaded machine slows them alike; the median per request of each kind is printed
+with its ratio to (b). A timing script, not a test: the figures depend on the machine.
+"""
+
+import argparse
+import io
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", type=int, default=2000, help="requests per kind and round (default: %(default)s)")
+    parser.add_argument("--rounds", type=int, default=7, help="rounds; medians are printed (default: %(default)s)")
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT))
+    folder = tempfile.mkdtemp(prefix="auth-timing-")
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{folder}/db.sqlite3")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "backoffice.settings"
+    os.environ.setdefault("SECRET_KEY", "timing-only-secret-key-not-used-anywhere-else-0123456789")
+    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1")
+    os.environ["API_AUTH_FAILURE_LIMIT"] = "1000000000/hour"  # measure the check, not the limit
+    import logging
+
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    logging.disable(logging.WARNING)
+    call_command("migrate", verbosity=0)
+    from django.core.wsgi import get_wsgi_application
+
+    from core.services import api_key_create
+
+    _, right = api_key_create(name="timing", roles=["references:read"])
+    prefix, _, secret = right.partition(".")
+    kinds = {
+        "right key (404)": right,
+        "known prefix, wrong secret (401)": f"{prefix}.{'x' * len(secret)}",
+        "unknown prefix (401)": f"{'Z' * len(prefix)}.{secret}",
+    }
+    application = get_wsgi_application()
+    statuses: dict[str, set] = {name: set() for name in kinds}
+
+    def run(name: str, key: str, n: int) -> float:
+        def start_response(status, headers, exc_info=None):
+            statuses[name].add(status.split()[0])
+
+        started = time.perf_counter()
+        for _ in range(n):
+            environ = {
+                "REQUEST_METHOD": "GET",
+                "PATH_INFO": "/api/core/v2/references/timing:1",
+                "QUERY_STRING": "",
+                "SERVER_NAME": "127.0.0.1",
+                "SERVER_PORT": "80",
+                "SERVER_PROTOCOL": "HTTP/1.1",
+                "wsgi.url_scheme": "http",
+                "wsgi.input": io.BytesIO(b""),
+                "HTTP_HOST": "127.0.0.1",
+                "HTTP_X_API_KEY": key,
+            }
+            b"".join(application(environ, start_response))
+        return (time.perf_counter() - started) / n * 1e6
+
+    for name, key in kinds.items():
+        run(name, key, 50)  # warm up: code paths, caches, the database file
+    samples: dict[str, list[float]] = {name: [] for name in kinds}
+    for _ in range(args.rounds):
+        for name, key in kinds.items():
+            samples[name].append(run(name, key, args.n))
+    baseline = statistics.median(samples["known prefix, wrong secret (401)"])
+    print(f"{args.rounds} rounds of {args.n} requests per kind; median µs per request (ratio to the known prefix)")
+    for name in kinds:
+        median = statistics.median(samples[name])
+        print(f"  {name:34} {median:8.1f} µs  x{median / baseline:.2f}  statuses {sorted(statuses[name])}")
+
+
+if __name__ == "__main__":
+    main()
