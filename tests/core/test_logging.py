@@ -54,16 +54,7 @@ class TestRedact:
             "GET /x?X-API-KEY=SECRET.KEY",
             "GET /x?x%2Dapi%2Dkey=SECRET.KEY",
             "url='/x?x-api-key=SECRET.KEY'",
-        ],
-    )
-    def test_the_key_is_removed(self, text):
-        cleaned = redact(text)
-        assert "SECRET" not in cleaned
-        assert "[redacted]" in cleaned
-
-    @pytest.mark.parametrize(
-        "text",
-        [
+            # Percent-encoded names: Django decodes them and authenticates with the key.
             "GET /x?x-api-ke%79=SECRET.KEY HTTP/1.1",
             "GET /x?%78-api-key=SECRET.KEY HTTP/1.1",
             "GET /x?%78%2d%61%70%69%2D%6b%65%79=SECRET.KEY",
@@ -72,9 +63,10 @@ class TestRedact:
             "GET /x?x%252Dapi-key=SECRET.KEY",
         ],
     )
-    def test_percent_encoded_names_are_decoded_before_matching(self, text):
+    def test_the_key_is_removed(self, text):
         cleaned = redact(text)
         assert "SECRET" not in cleaned
+        assert "[redacted]" in cleaned
 
     @pytest.mark.parametrize(
         "text",

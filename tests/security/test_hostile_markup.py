@@ -192,18 +192,12 @@ class TestInChromium:
         assert any("evil.example" in url for url in verdict["outside"]), verdict
         assert verdict["bad_links"], verdict
 
-    def test_captions_inline_and_through_inner_html(self, harness):
-        stored = [caption for _kind, _markup, caption in CAPTIONS]
-        results = [harness.show("/captions-inline", _page(stored))]
+    @pytest.mark.parametrize("what", ["captions", "icons"])
+    def test_stored_markup_inline_and_through_inner_html(self, harness, what):
+        stored = [out for _kind, _markup, out in (CAPTIONS if what == "captions" else ICONS) if out is not None]
+        results = [harness.show(f"/{what}-inline", _page(stored))]
         body, setup = _inner_html_page(stored)
-        results.append(harness.show("/captions-inner", body, setup=setup))
-        assert _verdict(harness, results) == {"ran": [], "bad_links": [], "outside": []}
-
-    def test_icons_inline_and_through_inner_html(self, harness):
-        stored = [icon for _kind, _markup, icon in ICONS if icon is not None]
-        results = [harness.show("/icons-inline", _page(stored))]
-        body, setup = _inner_html_page(stored)
-        results.append(harness.show("/icons-inner", body, setup=setup))
+        results.append(harness.show(f"/{what}-inner", body, setup=setup))
         assert _verdict(harness, results) == {"ran": [], "bad_links": [], "outside": []}
 
     def test_icons_as_images(self, harness):
