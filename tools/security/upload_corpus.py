@@ -31,7 +31,8 @@ def main() -> None:
 
     django.setup()
     from assets.storage import inspect_image
-    from core.exceptions import APIError
+    from core.api.exceptions import domain_status
+    from core.exceptions import DomainError
     from tests.security.upload_corpus import CASES
 
     print(f"{'file':48} {'bytes':>10} {'best ms':>9} {'peak KiB':>9}  answer")
@@ -47,8 +48,8 @@ def main() -> None:
                 try:
                     info = inspect_image(file)
                     answer = f"accepted {info.content_type} {info.width}x{info.height}"
-                except APIError as exc:
-                    answer = f"{exc.status_code} {exc.details['file'][0]}"
+                except DomainError as exc:
+                    answer = f"{domain_status(exc)} {exc.details['file'][0]}"
                 elapsed = time.perf_counter() - started
                 peak = max(peak, tracemalloc.get_traced_memory()[1])
                 tracemalloc.stop()
