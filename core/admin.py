@@ -11,7 +11,6 @@ from urllib.parse import quote
 from auditlog.mixins import AuditlogHistoryAdminMixin
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.utils import model_ngettext, unquote
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -262,7 +261,7 @@ class APIKeyAdmin(HistoryAdminMixin, admin.ModelAdmin):
     def response_add(self, request, obj, post_url_continue=None):
         """The new key on a page of its own, answered to the POST itself and never cached."""
         raw_key = getattr(request, "new_api_key", None)
-        if raw_key is None or IS_POPUP_VAR in request.POST:
+        if raw_key is None:
             return super().response_add(request, obj, post_url_continue)
         context = {
             **self.admin_site.each_context(request),
