@@ -1,19 +1,39 @@
-"""The editors' admin for asset images, through the same services as the API."""
+"""The editors' admin for asset images, through the same services as the API.
+
+The desk's pages (batch upload and captioning, the gravity picker, the set-text
+action) live in `assets/admin_desk.py`; this module wires them in.
+"""
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
+from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join, strip_tags
+from django.utils.text import Truncator
+from django.utils.timezone import localtime
+from django.views.decorators.http import require_POST
 
 from assets import selectors, services
+from assets.admin_desk import (
+    CaptionField,
+    DeskViews,
+    GravityPicker,
+    caption_languages,
+    error_messages,
+    original_url,
+    rendition_spec,
+    sanitizer_note,
+    set_text_action,
+    thumbnail_url,
+)
 from assets.models import AssetImage, AssetImageLocale, Rendition, StoredFile
 from assets.renditions.selectors import rendition_url
-from assets.renditions.specs import InvalidSpec, parse_spec
 from core.admin import (
     DeletedFilter,
     HistoryAdminMixin,
@@ -22,26 +42,23 @@ from core.admin import (
     SoftDeleteAdminMixin,
 )
 from core.admin_search import SearchAdminMixin
-from core.exceptions import DomainError
-from core.validators import is_language_tag
+from core.exceptions import Conflict, DomainError
+from core.sanitize import sanitize_caption_html
+from core.validators import is_language_tag, normalize_language_tag
 
 
-def _spec(text: str, fallback: str):
-    try:
-        return parse_spec(text)
-    except InvalidSpec:  # the operator renamed or removed the preset
-        return parse_spec(fallback)
+def error_text(exc: DomainError) -> str:
+    return " ".join(error_messages(exc))
 
 
 def thumbnail(image: AssetImage | None, size: int = 64) -> str:
     """The `thumb` rendition (a square crop at the gravity), never the full original."""
     if image is None or image.file_id is None:
         return "—"
-    rendition = rendition_url(image=image, spec=_spec("thumb.webp", "fill-160x160.webp"))
     return format_html(
-        '<img src="{}" alt="" title="gravity: {}" class="asset-thumb" width="{}" height="{}" loading="lazy" '
+        '<img src="{}" alt="" title="crop anchor: {}" class="asset-thumb" width="{}" height="{}" loading="lazy" '
         'style="object-fit:cover;border-radius:4px;background:#eee">',
-        rendition["url"],
+        thumbnail_url(image),
         image.gravity,
         size,
         size,
@@ -52,7 +69,7 @@ def crop_previews(image: AssetImage) -> str:
     """Each preset as pages will show it, at the image's gravity, drawn through its rendition."""
     rows = []
     for name, operation in settings.RENDITION_PRESETS.items():  # in the operator's order
-        rendition = rendition_url(image=image, spec=_spec(f"{name}.webp", f"{operation}.webp"))
+        rendition = rendition_url(image=image, spec=rendition_spec(f"{name}.webp", f"{operation}.webp"))
         width, height = rendition["width"], rendition["height"]
         shown = min(width, 320)
         rows.append(
@@ -67,27 +84,105 @@ def crop_previews(image: AssetImage) -> str:
         rows,
     )
     return format_html(
-        '<div class="asset-crops">{}</div><p style="margin:0;color:var(--body-quiet-color)">Cropped at gravity '
-        "“{}”. Change the gravity and save to see the new crops.</p>",
+        '<div class="asset-crops">{}</div><p style="margin:0;color:var(--body-quiet-color)">Cropped at the '
+        "anchor “{}”.</p>",
         figures,
         image.gravity,
     )
 
 
+class LanguageTagInput(forms.TextInput):
+    """A language tag: the configured languages offered first, any BCP 47 tag accepted."""
+
+    template_name = "admin/assets/widgets/language_tag.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["languages"] = caption_languages()
+        return context
+
+
+class LocaleInlineForm(forms.ModelForm):
+    """The same rules as the API: a well-formed locale (stored normalized), sanitized caption."""
+
+    class Meta:
+        model = AssetImageLocale
+        fields = ["locale", "caption_html", "credit"]
+        widgets = {"locale": LanguageTagInput(attrs={"list": "caption-languages", "size": 10})}
+        labels = {"locale": "Language", "caption_html": "Caption"}
+        help_texts = {"locale": "One of the site's languages, or any BCP 47 tag (such as pt-BR)."}
+
+    caption_html = CaptionField(label="Caption")
+
+    def clean_locale(self) -> str:
+        code = self.cleaned_data["locale"]
+        if not is_language_tag(code):
+            raise forms.ValidationError("Enter a well-formed BCP 47 language tag (such as en, fr, pt-BR).")
+        return normalize_language_tag(code)
+
+    def clean_caption_html(self) -> str:
+        submitted = self.cleaned_data.get("caption_html") or ""
+        stored = sanitize_caption_html(submitted)
+        self.sanitizer_note = sanitizer_note(submitted, stored)  # told to the editor after saving
+        return stored
+
+
 class LocaleFormSet(ServiceItemsFormSet):
-    """The same rules as the API (the service's own cleaner): a well-formed locale, once; a sanitized caption."""
+    """The service's full set of captions; rows checked with the service's own cleaner."""
 
     item_fields = ("locale", "credit", "caption_html")
 
     def clean_items(self, items):
         services.clean_locales(items)
 
+    def items(self):
+        return [
+            (form, {key: value or "" for key, value in item.items()})
+            for form, item in super().items()
+            # A prefilled language left empty is no caption to add.
+            if not form.instance._state.adding or strip_tags(item["caption_html"] or "").strip() or item["credit"]
+        ]
+
 
 class LocaleInline(admin.StackedInline):
     model = AssetImageLocale
+    form = LocaleInlineForm
     formset = LocaleFormSet
-    fields = ["locale", "credit", "caption_html"]
-    extra = 1
+    verbose_name = "caption"
+    verbose_name_plural = "captions and credits"
+
+    def get_extra(self, request, obj=None, **kwargs):
+        # An empty caption for each site language the image lacks (prefilled, see get_formset_kwargs).
+        return len(missing_languages(obj)) or 1
+
+    def _editable(self, obj) -> bool:
+        return obj is None or obj.deleted_at is None  # a deleted image is read-only until restored
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return self._editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._editable(obj) and super().has_delete_permission(request, obj)
+
+
+def restore_refusal(image: AssetImage) -> str | None:
+    """Why a restore was refused, in words: which live image holds the file now."""
+    holder = AssetImage.objects.filter(file_id=image.file_id).exclude(pk=image.pk).first()
+    if holder is None:
+        return None
+    return (
+        f"the live image “{holder.name}” (uploaded "
+        f"{date_format(localtime(holder.inserted_at), 'SHORT_DATE_FORMAT')}) uses the same file, and a file "
+        f"has one live image at most. Delete “{holder.name}” first, or keep using it."
+    )
+
+
+def missing_languages(image: AssetImage | None) -> list[str]:
+    have = {loc.locale for loc in image.locales.all()} if image is not None and image.pk else set()
+    return [code for code, _name in caption_languages() if code not in have]
 
 
 class AssetImageForm(forms.ModelForm):
@@ -95,6 +190,9 @@ class AssetImageForm(forms.ModelForm):
         required=False,
         help_text="A JPEG, PNG, GIF or WebP image. Identical files are stored once.",
     )
+    # After a form error the browser forgets the chosen file; the stored file is
+    # kept here (signed, so that no other key can be slipped in) and reused.
+    kept_file = forms.CharField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = AssetImage
@@ -103,122 +201,167 @@ class AssetImageForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         upload = cleaned.get("upload")
-        if self.instance.pk is None and upload is None:
-            self.add_error("upload", "Choose an image file.")
-        if upload is not None:
-            if upload.size > settings.BACKOFFICE_UPLOAD_MAX_BYTES:
-                self.add_error("upload", f"The file is larger than {settings.BACKOFFICE_UPLOAD_MAX_BYTES} bytes.")
-                return cleaned
-            try:
-                stored, _created = services.stored_file_upload(file=upload)
-            except DomainError as exc:
-                self.add_error("upload", " ".join(exc.messages()))
-                return cleaned
-            live = AssetImage.objects.filter(file=stored).exclude(pk=self.instance.pk).first()
-            if live is not None:
-                self.add_error("upload", f"A live image already uses this file: “{live.name}” ({live.pk}).")
-            cleaned["stored_file"] = stored
+        adding = self.instance._state.adding  # the UUID primary key is set before the first save
+        if upload is None:
+            kept, filename = keep_file_from(cleaned.get("kept_file"))
+            if kept is not None:
+                cleaned["stored_file"] = kept
+                keep_file_in(self, kept, filename)
+            elif adding:
+                self.add_error("upload", "Choose an image file.")
+            return cleaned
+        if upload.size > settings.BACKOFFICE_UPLOAD_MAX_BYTES:
+            self.add_error("upload", f"The file is larger than {filesizeformat(settings.BACKOFFICE_UPLOAD_MAX_BYTES)}.")
+            return cleaned
+        try:
+            stored, _created = services.stored_file_upload(file=upload)
+        except DomainError as exc:
+            self.add_error("upload", error_text(exc))
+            return cleaned
+        live = AssetImage.objects.filter(file=stored).exclude(pk=self.instance.pk).first()
+        if live is not None:
+            self.add_error("upload", f"A live image already uses this file: “{live.name}”.")
+            return cleaned
+        cleaned["stored_file"] = stored
+        keep_file_in(self, stored, upload.name)
         return cleaned
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
+KEEP_SALT = "assets.admin.kept-file"
 
 
-class MultipleFileField(forms.FileField):
-    """Several files in one field (Django's documented pattern)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data]
-        return [single(data, initial)] if data else []
-
-
-class UploadManyForm(forms.Form):
-    files = MultipleFileField(help_text="JPEG, PNG, GIF or WebP images; select several at once.")
-    locale = forms.CharField(required=False, help_text="Optional: add a caption entry in this locale (e.g. en).")
-    credit = forms.CharField(required=False, max_length=255, help_text="Credit for that locale entry.")
-
-    def clean_locale(self) -> str:
-        code = self.cleaned_data.get("locale") or ""
-        if code and not is_language_tag(code):
-            raise forms.ValidationError("Enter a well-formed BCP 47 language tag (such as en, fr, pt-BR).")
-        return code
-
-
-def upload_one(upload, *, locale: str, credit: str) -> tuple[str, AssetImage | None]:
-    """Store one file and create its image: ("created" | "duplicate" | error text, image)."""
-    if upload.size > settings.BACKOFFICE_UPLOAD_MAX_BYTES:
-        return f"larger than {settings.BACKOFFICE_UPLOAD_MAX_BYTES} bytes", None
-    name = (upload.name.rsplit(".", 1)[0] or upload.name)[:255]
-    locales = [{"locale": locale, "credit": credit}] if locale else []
+def keep_file_from(token: str | None) -> tuple[StoredFile | None, str]:
+    """The stored file a previous try of the form kept, and its file name."""
+    if not token:
+        return None, ""
     try:
-        image, created = services.image_create_from_upload(file=upload, name=name, locales=locales)
-    except DomainError as exc:
-        return " ".join(exc.messages()), None
-    return ("created" if created else "duplicate"), image
+        kept = signing.loads(token, salt=KEEP_SALT, max_age=24 * 3600)
+        return StoredFile.objects.filter(key=kept["key"]).first(), kept["name"]
+    except (signing.BadSignature, KeyError, TypeError):
+        return None, ""
+
+
+def keep_file_in(form: forms.Form, stored: StoredFile, filename: str) -> None:
+    """Carry the stored file through a re-rendered form, and say so beside the file field."""
+    data = form.data.copy()
+    data[form.add_prefix("kept_file")] = signing.dumps({"key": stored.key, "name": filename}, salt=KEEP_SALT)
+    form.data = data
+    note = (
+        f"Kept: {filename} ({stored.width}×{stored.height}, {filesizeformat(stored.byte_size)}). "
+        "No need to choose it again; choose another file only to replace it."
+    )
+    # The bound field copied the help text when the form was cleaned: set both.
+    form.fields["upload"].help_text = form["upload"].help_text = note
+
+
+class UploadDateFilter(admin.DateFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = "upload date"
+
+
+class MissingCaptionFilter(admin.SimpleListFilter):
+    """Images with no caption in a language (no entry, or an empty caption)."""
+
+    title = "missing caption in"
+    parameter_name = "missing_caption"
+
+    def lookups(self, request, model_admin):
+        return caption_languages()
+
+    def queryset(self, request, queryset):
+        code = self.value()
+        if not code:
+            return queryset
+        captioned = AssetImageLocale.objects.filter(image=OuterRef("pk"), locale=code).exclude(caption_html="")
+        return queryset.filter(~Exists(captioned))
+
+
+class CreditFilter(admin.SimpleListFilter):
+    title = "credit"
+    parameter_name = "credit"
+
+    def lookups(self, request, model_admin):
+        return [("none", "No credit"), ("some", "Has a credit")]
+
+    def queryset(self, request, queryset):
+        credited = Exists(AssetImageLocale.objects.filter(image=OuterRef("pk")).exclude(credit=""))
+        if self.value() == "none":
+            return queryset.filter(~credited)
+        if self.value() == "some":
+            return queryset.filter(credited)
+        return queryset
 
 
 @admin.register(AssetImage)
 class AssetImageAdmin(
-    SearchAdminMixin, ServiceSaveAdminMixin, SoftDeleteAdminMixin, HistoryAdminMixin, admin.ModelAdmin
+    DeskViews, SearchAdminMixin, ServiceSaveAdminMixin, SoftDeleteAdminMixin, HistoryAdminMixin, admin.ModelAdmin
 ):
     form = AssetImageForm
     inlines = [LocaleInline]
-    list_display = ["thumb", "name", "gravity", "file_key", "locales_list", "inserted_at", "is_live"]
+    list_display = ["thumb", "name", "locales_list", "size", "gravity", "uploaded", "is_live"]
     list_display_links = ["thumb", "name"]
-    list_filter = [DeletedFilter, "gravity"]
+    list_filter = [
+        DeletedFilter,
+        MissingCaptionFilter,
+        CreditFilter,
+        ("inserted_at", UploadDateFilter),
+        "gravity",
+    ]
     search_fields = ["search_text"]  # shows the box; get_search_results searches
     search_help_text = "Name, credit or caption text (at least 2 characters), or a file key or SHA-256."
     search_selector = staticmethod(selectors.image_search)
     readonly_fields = ["preview", "file_info", "inserted_at", "updated_at", "deleted_at"]
-    fields = ["preview", "upload", "name", "gravity", "file_info", "inserted_at", "updated_at", "deleted_at"]
+    change_form_template = "admin/assets/assetimage/change_form.html"
+    history_children = ((AssetImageLocale, "image", "caption"),)
+    actions = [*SoftDeleteAdminMixin.actions, set_text_action]
     list_per_page = 50
     change_list_template = "admin/assets/assetimage/change_list.html"
 
     def get_urls(self):
-        upload_many = self.admin_site.admin_view(self.upload_many_view)
-        return [path("upload-many/", upload_many, name="assets_assetimage_upload_many"), *super().get_urls()]
+        view = self.admin_site.admin_view
+        return [
+            path("upload-many/", view(self.upload_many_view), name="assets_assetimage_upload_many"),
+            path("upload-one/", view(require_POST(self.upload_one_view)), name="assets_assetimage_upload_one"),
+            path("batch/", view(self.batch_view), name="assets_assetimage_batch"),
+            path("<uuid:object_id>/restore/", view(require_POST(self.restore_view)), name="assets_assetimage_restore"),
+            *super().get_urls(),
+        ]
 
-    def upload_many_view(self, request):
-        """Upload several files in one go, each through the upload and create services."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        form = UploadManyForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            locale, credit = form.cleaned_data["locale"], form.cleaned_data["credit"]
-            counts = {"created": 0, "duplicate": 0, "failed": 0}
-            for upload in form.cleaned_data["files"]:
-                outcome, image = upload_one(upload, locale=locale, credit=credit)
-                if outcome == "created":
-                    counts["created"] += 1
-                elif outcome == "duplicate":
-                    counts["duplicate"] += 1
-                    self.message_user(
-                        request, f"{upload.name}: already in the library as “{image.name}”.", messages.WARNING
-                    )
-                else:
-                    counts["failed"] += 1
-                    self.message_user(request, f"{upload.name}: not uploaded: {outcome}", messages.ERROR)
-            self.message_user(
-                request,
-                f"Uploaded: {counts['created']} created, {counts['duplicate']} already present, "
-                f"{counts['failed']} failed.",
-                messages.SUCCESS if not counts["failed"] else messages.WARNING,
-            )
-            return redirect(reverse("admin:assets_assetimage_changelist"))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Upload images",
-            "form": form,
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/assets/assetimage/upload_many.html", context)
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["upload", "kept_file", "name", "gravity"]
+        times = ["inserted_at", "updated_at", "deleted_at"]
+        if obj.deleted_at is not None:
+            return ["preview", "name", "gravity", "file_info", *times]
+        return ["name", "gravity", "file_info", "upload", "kept_file", *times]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # A deleted image is shown read-only (with a banner and a Restore button), as in the API.
+        if obj is not None and obj.deleted_at is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, LocaleInline) and request.method != "POST":
+            kwargs["initial"] = [{"locale": code} for code in missing_languages(obj)]
+        return kwargs
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "gravity" in form.base_fields:
+            # The picture to click on (the whole image) and the crops that follow the click.
+            form.base_fields["gravity"].widget = GravityPicker(image=obj)
+            form.base_fields["gravity"].label = "Crop anchor"
+        if obj is not None and "upload" in form.base_fields:
+            form.base_fields["upload"].label = "Replace the file"
+            form.base_fields["upload"].help_text = "Only to replace the picture; captions and anchor stay."
+        return form
+
+    @property
+    def media(self):
+        return super().media + forms.Media(css={"all": ["assets/desk.css"]}, js=["assets/desk.js"])
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("file").prefetch_related("locales")
@@ -241,21 +384,41 @@ class AssetImageAdmin(
     def preview(self, obj):
         return crop_previews(obj) if obj and obj.pk else "—"
 
-    @admin.display(description="file key", ordering="file__key")
-    def file_key(self, obj):
-        key = obj.file.key
-        return format_html('<span title="{}">{}…</span>', key, key[:24]) if len(key) > 24 else key
+    @admin.display(description="size", ordering="file__byte_size")
+    def size(self, obj):
+        f = obj.file
+        return format_html('{}×{}<br><span class="quiet">{}</span>', f.width, f.height, filesizeformat(f.byte_size))
+
+    @admin.display(description="uploaded", ordering="inserted_at")
+    def uploaded(self, obj):
+        return date_format(localtime(obj.inserted_at), "SHORT_DATE_FORMAT")
 
     @admin.display(description="file")
     def file_info(self, obj):
         if not obj or not obj.file_id:
             return "—"
         f = obj.file
-        return f"{f.key} · {f.content_type} · {f.width}×{f.height} · {f.byte_size} bytes · sha256 {f.sha256}"
+        kind = f.content_type.removeprefix("image/").upper()
+        return format_html(
+            '{} · {}×{} · {} · <a href="{}">open the original</a>',
+            kind,
+            f.width,
+            f.height,
+            filesizeformat(f.byte_size),
+            original_url(obj),
+        )
 
-    @admin.display(description="locales")
+    @admin.display(description="caption")
     def locales_list(self, obj):
-        return ", ".join(loc.locale for loc in obj.locales.all())
+        """The caption in the first site language that has one, and which languages lack one."""
+        captions = {loc.locale: loc.caption_html for loc in obj.locales.all()}
+        languages = [code for code, _name in caption_languages()]
+        first = next((captions[code] for code in [*languages, *captions] if captions.get(code)), "")
+        text = Truncator(strip_tags(first)).chars(90) if first else "no caption yet"
+        missing = [code for code in languages if not captions.get(code)]
+        if not missing:
+            return text
+        return format_html('{}<br><span class="quiet">missing: {}</span>', text, ", ".join(missing))
 
     @admin.display(description="live", boolean=True, ordering="deleted_at")
     def is_live(self, obj):
@@ -268,11 +431,44 @@ class AssetImageAdmin(
             return services.image_update(image=form.instance, stored_file=stored, **fields)
         return services.image_create(file_key=stored.key, **fields)
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        formset = next(fs for fs in formsets if isinstance(fs, LocaleFormSet))
+        for inline_form, item in formset.items():
+            note = getattr(inline_form, "sanitizer_note", None)
+            if note:
+                self.message_user(request, f"Caption ({item['locale']}): {note}", messages.WARNING)
+
     def soft_delete_one(self, obj: AssetImage) -> None:
         services.image_soft_delete(image=obj)
 
     def restore_one(self, obj: AssetImage) -> None:
-        services.image_restore(image=obj)
+        try:
+            services.image_restore(image=obj)
+        except Conflict as exc:
+            reason = restore_refusal(obj)
+            raise (Conflict([reason]) if reason else exc) from None
+
+    def _restore(self, request, image: AssetImage) -> bool:
+        try:
+            self.restore_one(image)
+        except DomainError as exc:
+            self.message_user(request, f"“{image}” was not restored: {' '.join(error_messages(exc))}", messages.ERROR)
+            return False
+        return True
+
+    def restore_view(self, request, object_id):
+        """The deleted image's Restore button."""
+        image = self.get_object(request, str(object_id))
+        if image is None or not super().has_change_permission(request):
+            raise PermissionDenied
+        if image.deleted_at is not None and self._restore(request, image):
+            self.message_user(request, f"“{image.name}” is restored and can be edited again.", messages.SUCCESS)
+        return redirect(reverse("admin:assets_assetimage_change", args=[image.pk]))
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["has_restore_permission"] = super().has_change_permission(request)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 @admin.register(StoredFile)

@@ -238,6 +238,35 @@ def image_update(
     return image_queryset(include_deleted=True).get(pk=locked.pk)
 
 
+@transaction.atomic
+def image_locale_set(
+    *, image: AssetImage, locale: str, caption_html: str | None = None, credit: str | None = None
+) -> AssetImageLocale:
+    """Set the caption and/or the credit of one locale (created when missing); None keeps a value."""
+    # Locked, as in image_update: concurrent edits of one image run one after the other;
+    # a deleted image is read-only until restored.
+    locked = AssetImage.objects.select_for_update().filter(pk=image.pk).first()
+    if locked is None:
+        raise EntityNotFound()
+    current = locked.locales.filter(locale=normalize_language_tag(locale) if is_language_tag(locale) else locale)
+    current = current.first()
+    item = {
+        "locale": locale,
+        "credit": credit if credit is not None else (current.credit if current else ""),
+        "caption_html": caption_html if caption_html is not None else (current.caption_html if current else ""),
+    }
+    (cleaned,) = clean_locales([item])
+    if current is None:
+        row = AssetImageLocale.objects.create(image=locked, **cleaned)
+    else:
+        row = current
+        if (row.credit, row.caption_html) != (cleaned["credit"], cleaned["caption_html"]):
+            row.credit, row.caption_html = cleaned["credit"], cleaned["caption_html"]
+            row.save(update_fields=["credit", "caption_html"])
+    locked.save(update_fields=["updated_at"])  # the image's representation changed
+    return row
+
+
 def image_soft_delete(*, image: AssetImage) -> AssetImage:
     return core_services.soft_delete(instance=image)
 

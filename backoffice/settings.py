@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
@@ -71,6 +72,8 @@ INSTALLED_APPS = [
     "rest_framework_api_key",
     # The audit trail; its entries are core.AuditLogEntry (who, for keys and commands too).
     "auditlog",
+    # The caption editor of the admin (ProseMirror, served from static files).
+    "django_prose_editor",
     "core",
     "assets",
     "categories",
@@ -144,6 +147,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# The languages editors caption in: the admin offers these first (any BCP 47 tag stays
+# possible). LANGUAGES=en,fr,de in the environment; names come from Django's table.
+LANGUAGES = [(code, LANG_INFO.get(code.lower(), {}).get("name", code)) for code in env_list("LANGUAGES", "en,fr")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

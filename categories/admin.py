@@ -76,6 +76,7 @@ class CategoryAdmin(SearchAdminMixin, ServiceSaveAdminMixin, SoftDeleteAdminMixi
     readonly_fields = ["icon_preview", "inserted_at", "updated_at", "deleted_at"]
     fields = ["svg_icon", "icon_preview", "is_archived", "inserted_at", "updated_at", "deleted_at"]
     list_per_page = 50
+    history_children = ((CategoryLocale, "category", "name"),)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related(Prefetch("locales", queryset=locale_queryset()))

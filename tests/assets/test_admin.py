@@ -19,6 +19,11 @@ def image():
     return image_create(file_key=stored.key, name="Harbour at dawn", gravity="north")
 
 
+def another_image(name: str) -> AssetImage:
+    stored, _ = stored_file_upload(file=SimpleUploadedFile("b.gif", image_bytes("GIF")))
+    return image_create(file_key=stored.key, name=name)
+
+
 def test_changelist_shows_the_thumb_rendition_cropped_at_the_gravity(admin_client, image):
     response = admin_client.get(reverse("admin:assets_assetimage_changelist"))
     assert response.status_code == 200
@@ -76,6 +81,73 @@ def test_add_page_refuses_a_file_that_is_not_an_image(admin_client):
     assert not AssetImage.all_objects.exists() and not StoredFile.objects.exists()
 
 
+def test_add_page_without_a_file_asks_for_one(admin_client):
+    data = {"name": "No file", "gravity": "center", "locales-TOTAL_FORMS": "0", "locales-INITIAL_FORMS": "0"}
+    response = admin_client.post(reverse("admin:assets_assetimage_add"), data)
+    assert response.status_code == 200
+    assert "Choose an image file." in response.content.decode()
+    assert not AssetImage.all_objects.exists()
+
+
+def test_add_page_keeps_the_chosen_file_after_a_form_error(admin_client):
+    url = reverse("admin:assets_assetimage_add")
+    data = {
+        "name": "",  # the error: a name is required
+        "gravity": "center",
+        "upload": SimpleUploadedFile("kept.png", image_bytes("PNG", (12, 9))),
+        "locales-TOTAL_FORMS": "0",
+        "locales-INITIAL_FORMS": "0",
+    }
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Kept: kept.png (12×9" in html and "No need to choose it again" in html
+    token = response.context["adminform"].form.data["kept_file"]
+    # The second try sends no file, only the kept one, and the image is created with it.
+    retry = {**{k: v for k, v in data.items() if k != "upload"}, "name": "Kept file", "kept_file": token}
+    assert admin_client.post(url, retry).status_code == 302
+    image = AssetImage.objects.get(name="Kept file")
+    assert (image.file.width, image.file.height) == (12, 9)
+
+
+def test_add_page_ignores_a_forged_kept_file(admin_client, image):
+    data = {
+        "name": "Forged",
+        "gravity": "center",
+        "kept_file": "not-a-signed-token",
+        "locales-TOTAL_FORMS": "0",
+        "locales-INITIAL_FORMS": "0",
+    }
+    response = admin_client.post(reverse("admin:assets_assetimage_add"), data)
+    assert "Choose an image file." in response.content.decode()
+    assert not AssetImage.objects.filter(name="Forged").exists()
+
+
+def test_change_page_saves_name_gravity_and_captions_through_the_service(admin_client, image, monkeypatch):
+    from assets import services
+
+    calls = []
+    real = services.image_update
+    monkeypatch.setattr(services, "image_update", lambda **kw: calls.append(kw) or real(**kw))
+    data = {
+        "name": "Harbour at noon",
+        "gravity": "south",
+        "locales-TOTAL_FORMS": "1",
+        "locales-INITIAL_FORMS": "0",
+        "locales-0-locale": "en",
+        "locales-0-credit": "Photo desk",
+        "locales-0-caption_html": "<p>The <b>harbour</b></p>",
+    }
+    response = admin_client.post(reverse("admin:assets_assetimage_change", args=[image.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert len(calls) == 1
+    image.refresh_from_db()
+    assert (image.name, image.gravity) == ("Harbour at noon", "south")
+    assert list(image.locales.values_list("locale", "credit", "caption_html")) == [
+        ("en", "Photo desk", "<p>The <b>harbour</b></p>")
+    ]
+
+
 def test_add_page_refuses_a_second_live_image_of_the_same_file(admin_client, image):
     data = {
         "name": "Duplicate",
@@ -95,9 +167,11 @@ def test_change_page_shows_a_crop_preview_of_each_preset_through_its_rendition(a
     response = admin_client.get(reverse("admin:assets_assetimage_change", args=[image.pk]))
     assert response.status_code == 200
     html = response.content.decode()
-    for name, spec in settings.RENDITION_PRESETS.items():
-        url = rendition_url(image=image, spec=parse_spec(f"{name}.webp"))["url"]
-        assert f'data-preset="{name}"' in html and url in html and spec in html
+    # The whole picture to click on, and the three crop previews: renditions at the saved anchor.
+    assert 'class="gravity-source"' in html
+    assert html.count('class="gravity-preview"') == 3
+    square = rendition_url(image=image, spec=parse_spec("fill-320x320.webp"))["url"]
+    assert f'src="{square}"' in html and square.endswith("_north.webp")
 
 
 def test_soft_delete_and_restore_actions(admin_client, image):
@@ -118,7 +192,9 @@ def test_restore_action_reports_a_conflict(admin_client, image):
         {"action": "restore_selected", "_selected_action": [str(image.pk)]},
         follow=True,
     )
-    assert "was not restored" in response.content.decode()
+    text = " ".join(str(m) for m in response.context["messages"])
+    assert "“Harbour at dawn” was not restored: the live image “Took the file” (uploaded " in text
+    assert str(other.pk) not in text and image.file.key not in text  # words, not ids
     image.refresh_from_db()
     assert image.deleted_at is not None and other.deleted_at is None
 
@@ -134,7 +210,7 @@ def test_stored_files_admin_lists_files(admin_client, image):
     assert image.file.key in response.content.decode()
 
 
-def test_upload_many_creates_each_image_and_reports_duplicates_and_failures(admin_client, image):
+def test_upload_many_lands_on_the_batch_page_with_the_new_images_and_the_duplicates(admin_client, image):
     url = reverse("admin:assets_assetimage_upload_many")
     assert admin_client.get(url).status_code == 200
     assert url in admin_client.get(reverse("admin:assets_assetimage_changelist")).content.decode()
@@ -144,22 +220,250 @@ def test_upload_many_creates_each_image_and_reports_duplicates_and_failures(admi
         SimpleUploadedFile("again.png", image_bytes()),  # same bytes as the fixture's image
         SimpleUploadedFile("bad.jpg", b"not an image"),
     ]
-    response = admin_client.post(url, {"files": files, "locale": "fr", "credit": "Rédaction"}, follow=True)
+    response = admin_client.post(url, {"files": files}, follow=True)
     text = " | ".join(str(m) for m in response.context["messages"])
-    assert "Uploaded: 2 created, 1 already present, 1 failed." in text
-    assert "again.png: already in the library as “Harbour at dawn”" in text
-    assert "bad.jpg: not uploaded" in text
-    created = AssetImage.objects.get(name="first")
-    assert [(loc.locale, loc.credit) for loc in created.locales.all()] == [("fr", "Rédaction")]
-    assert AssetImage.objects.filter(name="second").exists()
+    assert "bad.jpg: not uploaded: Upload a JPEG, PNG, GIF or WebP image." in text
+    assert response.context["title"] == "Caption 2 new images"
+    assert [row.image.name for row in response.context["rows"]] == ["first", "second"]
+    html = response.content.decode()
+    change = reverse("admin:assets_assetimage_change", args=[image.pk])
+    assert f'<a href="{change}">Harbour at dawn</a>' in html  # the duplicate links to the existing image
     assert AssetImage.objects.count() == 3
 
 
-def test_upload_many_refuses_a_bad_locale(admin_client):
-    response = admin_client.post(
-        reverse("admin:assets_assetimage_upload_many"),
-        {"files": [SimpleUploadedFile("a.png", image_bytes())], "locale": "not a tag"},
+def test_upload_one_answers_each_file_in_json(admin_client, image):
+    url = reverse("admin:assets_assetimage_upload_one")
+    created = admin_client.post(url, {"file": SimpleUploadedFile("new.png", image_bytes("PNG", (3, 3)))}).json()
+    assert created["status"] == "created" and created["name"] == "new"
+    duplicate = admin_client.post(url, {"file": SimpleUploadedFile("x.png", image_bytes())}).json()
+    assert duplicate == {
+        "status": "duplicate",
+        "message": "already in the library as “Harbour at dawn”",
+        "id": str(image.pk),
+        "name": "Harbour at dawn",
+        "url": reverse("admin:assets_assetimage_change", args=[image.pk]),
+    }
+    failed = admin_client.post(url, {"file": SimpleUploadedFile("x.png", b"text")})
+    assert failed.status_code == 400 and failed.json()["status"] == "failed"
+    assert admin_client.get(url).status_code == 405
+
+
+def batch_data(rows: list[dict]) -> dict:
+    data = {}
+    for n, row in enumerate(rows):
+        data |= {f"img{n}-{key}": value for key, value in row.items()}
+    return data
+
+
+def test_batch_page_saves_every_image_through_the_service(admin_client, image, monkeypatch):
+    from assets import services
+
+    second = another_image("b")
+    services.image_locale_set(image=second, locale="de", caption_html="<p>Hafen</p>")  # not a site language: kept
+    calls = []
+    real = services.image_update
+    monkeypatch.setattr(services, "image_update", lambda **kw: calls.append(kw) or real(**kw))
+    url = reverse("admin:assets_assetimage_batch") + f"?ids={image.pk},{second.pk}"
+    page = admin_client.get(url)
+    assert page.status_code == 200 and page.context["title"] == "Caption 2 new images"
+    data = batch_data(
+        [
+            {
+                "name": "Harbour",
+                "gravity": "east",
+                "caption_en": "<p>The <strong>harbour</strong></p>",
+                "credit_en": "Jane",
+                "caption_fr": "<p>Le port</p>",
+                "credit_fr": "",
+            },
+            {
+                "name": "Boats",
+                "gravity": "center",
+                "caption_en": "",
+                "credit_en": "Agency",
+                "caption_fr": "<p>Bateaux<script>x</script></p>",
+                "credit_fr": "",
+            },
+        ]
     )
+    response = admin_client.post(url, data, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("admin:assets_assetimage_changelist")
+    assert len(calls) == 2
+    image.refresh_from_db()
+    assert (image.name, image.gravity) == ("Harbour", "east")
+    assert sorted(image.locales.values_list("locale", "credit", "caption_html")) == [
+        ("en", "Jane", "<p>The <strong>harbour</strong></p>"),
+        ("fr", "", "<p>Le port</p>"),
+    ]
+    assert sorted(second.locales.values_list("locale", "credit", "caption_html")) == [
+        ("de", "", "<p>Hafen</p>"),
+        ("en", "Agency", ""),
+        ("fr", "", "<p>Bateaux</p>"),
+    ]
+    text = " | ".join(str(m) for m in response.context["messages"])
+    assert "Saved the captions of 2 image(s)." in text
+    assert "“Boats” (fr): The caption was cleaned" in text
+
+
+def test_batch_page_saves_nothing_when_one_row_is_wrong(admin_client, image):
+    second = another_image("b")
+    url = reverse("admin:assets_assetimage_batch") + f"?ids={image.pk},{second.pk}"
+    data = batch_data(
+        [
+            {"name": "Harbour", "gravity": "east", "credit_en": "Jane"},
+            {"name": "", "gravity": "center", "credit_en": "x" * 300},
+        ]
+    )
+    response = admin_client.post(url, data)
     assert response.status_code == 200
-    assert "well-formed BCP 47" in response.content.decode()
-    assert not AssetImage.objects.exists()
+    assert "Nothing was saved" in response.content.decode()
+    image.refresh_from_db()
+    assert image.name == "Harbour at dawn" and not image.locales.exists()
+
+
+def test_set_text_action_sets_a_credit_on_the_selected_images(admin_client, image):
+    from assets import services
+
+    services.image_locale_set(image=image, locale="en", caption_html="<p>Kept</p>", credit="Old")
+    second = another_image("b")
+    url = reverse("admin:assets_assetimage_changelist")
+    selected = {"action": "set_text_action", "_selected_action": [str(image.pk), str(second.pk)]}
+    page = admin_client.post(url, selected)
+    assert page.status_code == 200 and "Set a credit or caption on 2 image(s)" in page.content.decode()
+    response = admin_client.post(
+        url, {**selected, "apply": "1", "what": "credit", "language": "en", "credit": "Photo desk"}, follow=True
+    )
+    assert "Set the credit (en) of 2 image(s)." in " ".join(str(m) for m in response.context["messages"])
+    assert list(image.locales.values_list("credit", "caption_html")) == [("Photo desk", "<p>Kept</p>")]
+    assert list(second.locales.values_list("locale", "credit")) == [("en", "Photo desk")]
+
+
+def test_set_text_action_sets_a_caption_in_any_language_tag(admin_client, image):
+    url = reverse("admin:assets_assetimage_changelist")
+    data = {
+        "action": "set_text_action",
+        "_selected_action": [str(image.pk)],
+        "apply": "1",
+        "what": "caption",
+        "language": "en",
+        "other_language": "pt-br",
+        "caption": "<p>Porto <em>antigo</em></p>",
+    }
+    admin_client.post(url, data)
+    assert list(image.locales.values_list("locale", "caption_html")) == [("pt-BR", "<p>Porto <em>antigo</em></p>")]
+
+
+def test_list_filters_missing_caption_no_credit_and_upload_date(admin_client, image):
+    from assets import services
+
+    other = another_image("Boats")
+    services.image_locale_set(image=other, locale="en", caption_html="<p>Boats</p>", credit="Agency")
+    url = reverse("admin:assets_assetimage_changelist")
+
+    def names(**params):
+        return sorted(i.name for i in admin_client.get(url, params).context["cl"].result_list)
+
+    assert names(missing_caption="en") == ["Harbour at dawn"]
+    assert names(missing_caption="fr") == ["Boats", "Harbour at dawn"]
+    assert names(credit="none") == ["Harbour at dawn"]
+    assert names(credit="some") == ["Boats"]
+    today = image.inserted_at.date().isoformat()
+    assert names(inserted_at__gte=f"{today} 00:00:00+00:00") == ["Boats", "Harbour at dawn"]
+    assert names(inserted_at__gte="2999-01-01 00:00:00+00:00") == []
+
+
+def test_list_shows_sizes_in_words_not_keys_or_byte_counts(admin_client, image):
+    html = admin_client.get(reverse("admin:assets_assetimage_changelist")).content.decode()
+    assert '8×6<br><span class="quiet">' in html and "bytes</span>" in html  # "81 bytes" for tiny files
+    assert f">{image.file.key}<" not in html and f">{image.file.byte_size}<" not in html
+    assert 'id="desk-view-switch"' in html
+
+
+def test_a_deleted_image_shows_a_banner_and_is_read_only_until_restored(admin_client, image):
+    image_soft_delete(image=image)
+    url = reverse("admin:assets_assetimage_change", args=[image.pk])
+    html = admin_client.get(url).content.decode()
+    assert "This image is deleted" in html and "Restore it" in html
+    assert 'name="name"' not in html and 'name="_save"' not in html  # nothing to edit
+    admin_client.post(url, {"name": "Changed", "gravity": "south"})
+    image.refresh_from_db()
+    assert image.name == "Harbour at dawn"
+    response = admin_client.post(reverse("admin:assets_assetimage_restore", args=[image.pk]), follow=True)
+    assert "“Harbour at dawn” is restored and can be edited again." in response.content.decode()
+    image.refresh_from_db()
+    assert image.deleted_at is None
+    assert 'name="name"' in admin_client.get(url).content.decode()
+
+
+def test_the_restore_button_says_why_a_restore_is_refused(admin_client, image):
+    image_soft_delete(image=image)
+    image_create(file_key=image.file.key, name="Took the file")
+    response = admin_client.post(reverse("admin:assets_assetimage_restore", args=[image.pk]), follow=True)
+    assert "the live image “Took the file”" in " ".join(str(m) for m in response.context["messages"])
+    assert "This image is deleted" in response.content.decode()
+
+
+def test_change_page_offers_an_empty_caption_for_each_missing_site_language(admin_client, image):
+    from assets import services
+
+    services.image_locale_set(image=image, locale="en", caption_html="<p>Here</p>")
+    html = admin_client.get(reverse("admin:assets_assetimage_change", args=[image.pk])).content.decode()
+    assert 'name="locales-1-locale" value="fr"' in html
+    assert '<datalist id="caption-languages"><option value="en">English</option>' in html
+    assert "data-django-prose-editor-configurable" in html
+
+
+def test_history_page_shows_the_caption_edits_with_the_image_name(admin_client, image):
+    from assets import services
+
+    services.image_locale_set(image=image, locale="en", caption_html="<p>First words</p>")
+    services.image_locale_set(image=image, locale="en", caption_html="<p>Second words</p>", credit="Jane")
+    services.image_locale_set(image=image, locale="fr", caption_html="<p>Éphémère</p>")
+    services.image_update(image=image, locales=[{"locale": "en", "caption_html": "<p>Second words</p>"}])  # fr erased
+    other = another_image("b")
+    services.image_locale_set(image=other, locale="en", caption_html="<p>Not this one</p>")
+
+    response = admin_client.get(reverse("admin:assets_assetimage_history", args=[image.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "caption en of “Harbour at dawn”" in html and "caption fr of “Harbour at dawn”" in html
+    assert "Second words" in html and "First words" in html and "Jane" in html
+    assert "Éphémère" in html  # the erased caption's entries stay on the page
+    assert "Not this one" not in html
+    assert "asset image “Harbour at dawn”" in html  # the image's own entries
+
+
+def test_change_page_says_when_the_sanitizer_removed_something(admin_client, image):
+    data = {
+        "name": "Harbour at dawn",
+        "gravity": "north",
+        "locales-TOTAL_FORMS": "2",
+        "locales-INITIAL_FORMS": "0",
+        "locales-0-locale": "en",
+        "locales-0-caption_html": '<p>Fine <a href="https://example.org">link</a></p>',
+        "locales-1-locale": "fr",
+        "locales-1-caption_html": '<p><span style="color:red">Rouge</span><script>x()</script></p>',
+    }
+    response = admin_client.post(reverse("admin:assets_assetimage_change", args=[image.pk]), data, follow=True)
+    text = " | ".join(str(m) for m in response.context["messages"])
+    assert "Caption (fr): The caption was cleaned: some text (in a script or style) was removed" in text
+    assert "Caption (en)" not in text  # a link the editor wrote is kept as it is
+    assert dict(image.locales.values_list("locale", "caption_html"))["fr"] == "<p>Rouge</p>"
+
+
+def test_list_and_grid_queries_do_not_grow_with_the_images(admin_client, image):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("admin:assets_assetimage_changelist")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert admin_client.get(url).status_code == 200
+        return len(queries)
+
+    few = count()
+    for n in range(5):
+        stored, _ = stored_file_upload(file=SimpleUploadedFile(f"{n}.png", image_bytes("PNG", (3 + n, 3))))
+        image_create(file_key=stored.key, name=f"more {n}", locales=[{"locale": "en", "caption_html": "<p>x</p>"}])
+    assert count() == few

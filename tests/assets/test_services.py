@@ -301,3 +301,54 @@ class TestImageUpdate:
         with pytest.raises(Conflict) as info:
             services.image_update(image=image, stored_file=taken.file)
         assert info.value.details["existing_id"] == str(taken.pk)
+
+
+class TestImageUpdateRows:
+    def test_changes_what_is_given_and_replaces_the_captions(self):
+        image = AssetImageFactory(name="Old", gravity="center")
+        AssetImageLocale.objects.create(image=image, locale="de", caption_html="<p>Alt</p>")
+        kept = AssetImageLocale.objects.create(image=image, locale="en", credit="A", caption_html="<p>Old</p>")
+        updated = services.image_update(
+            image=image,
+            name="New",
+            locales=[{"locale": "en", "credit": "B", "caption_html": '<p onclick="x()">New</p>'}],
+        )
+        assert (updated.name, updated.gravity) == ("New", "center")
+        assert list(updated.locales.values_list("id", "locale", "credit", "caption_html")) == [
+            (kept.id, "en", "B", "<p>New</p>")
+        ]
+
+    def test_a_bad_caption_set_changes_nothing(self):
+        image = AssetImageFactory(name="Old")
+        with pytest.raises(BadRequest):
+            services.image_update(image=image, name="New", locales=[{"locale": "not a tag"}])
+        image.refresh_from_db()
+        assert image.name == "Old"
+
+    def test_a_deleted_image_is_not_updated(self):
+        image = AssetImageFactory()
+        services.image_soft_delete(image=image)
+        with pytest.raises(EntityNotFound):
+            services.image_update(image=image, name="New")
+
+    def test_a_file_used_by_another_live_image_is_a_conflict(self):
+        image, other = AssetImageFactory(), AssetImageFactory()
+        with pytest.raises(Conflict):
+            services.image_update(image=image, stored_file=other.file)
+
+
+class TestImageLocaleSet:
+    def test_creates_the_locale_then_changes_only_what_is_given(self):
+        image = AssetImageFactory()
+        services.image_locale_set(image=image, locale="pt-br", credit="Agência")
+        row = services.image_locale_set(image=image, locale="pt-BR", caption_html="<p>Olá<script>x</script></p>")
+        assert (row.locale, row.credit, row.caption_html) == ("pt-BR", "Agência", "<p>Olá</p>")
+        assert image.locales.count() == 1
+
+    def test_refuses_a_malformed_locale_and_a_long_credit(self):
+        image = AssetImageFactory()
+        with pytest.raises(BadRequest):
+            services.image_locale_set(image=image, locale="not a tag", credit="x")
+        with pytest.raises(BadRequest):
+            services.image_locale_set(image=image, locale="en", credit="x" * 300)
+        assert not image.locales.exists()

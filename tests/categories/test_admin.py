@@ -195,3 +195,15 @@ class TestActions:
         )
         assert "Restored 0 categories." in response.content.decode()
         assert Category.objects.filter(pk=category.pk).exists()
+
+
+def test_history_page_shows_the_names_edits_with_the_category(admin_client):
+    from categories.services import category_create, category_update
+
+    category = category_create(locales=[{"locale": "en", "name": "World"}])
+    category_update(
+        category=category, locales=[{"locale": "en", "name": "World news"}, {"locale": "fr", "name": "Monde"}]
+    )
+    html = admin_client.get(reverse("admin:categories_category_history", args=[category.pk])).content.decode()
+    assert "name fr: Monde of “World news”" in html
+    assert "World" in html and "Monde" in html

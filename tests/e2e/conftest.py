@@ -14,3 +14,30 @@ def screenshot_dir() -> Path:
     folder.mkdir(parents=True)
     print(f"\nscreenshots: {folder}")
     return folder
+
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def editor():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_superuser("editor", "editor@example.com", PASSWORD)
+
+
+@pytest.fixture
+def page(browser, live_server, editor):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+def log_in(page) -> None:
+    page.goto("/admin/login/?next=/admin/")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#site-name")
