@@ -260,6 +260,12 @@ class UploadDateFilter(admin.DateFieldListFilter):
         self.title = "upload date"
 
 
+class AnchorFilter(admin.ChoicesFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = "crop anchor"
+
+
 class MissingCaptionFilter(admin.SimpleListFilter):
     """Images with no caption in a language (no entry, or an empty caption)."""
 
@@ -299,14 +305,14 @@ class AssetImageAdmin(
 ):
     form = AssetImageForm
     inlines = [LocaleInline]
-    list_display = ["thumb", "name", "locales_list", "size", "gravity", "uploaded", "is_live"]
+    list_display = ["thumb", "name", "locales_list", "size", "anchor", "uploaded", "is_live"]
     list_display_links = ["thumb", "name"]
     list_filter = [
         DeletedFilter,
         MissingCaptionFilter,
         CreditFilter,
         ("inserted_at", UploadDateFilter),
-        "gravity",
+        ("gravity", AnchorFilter),
     ]
     search_fields = ["search_text"]  # shows the box; get_search_results searches
     search_help_text = "Name, credit or caption text (at least 2 characters), or a file key or SHA-256."
@@ -388,6 +394,10 @@ class AssetImageAdmin(
     def size(self, obj):
         f = obj.file
         return format_html('{}×{}<br><span class="quiet">{}</span>', f.width, f.height, filesizeformat(f.byte_size))
+
+    @admin.display(description="crop anchor", ordering="gravity")
+    def anchor(self, obj):
+        return obj.get_gravity_display()
 
     @admin.display(description="uploaded", ordering="inserted_at")
     def uploaded(self, obj):
