@@ -6,6 +6,7 @@ as one workflow. Every write goes through `assets.services`.
 
 import copy
 import json
+import math
 import uuid
 from html.parser import HTMLParser
 
@@ -76,7 +77,7 @@ GRAVITY_POSITION = {
     Gravity.NORTHWEST: "left top",
 }
 
-# The shapes previewed on the change page (width, height): renditions, one per anchor.
+# The shapes the change page previews besides the presets (width, height).
 PREVIEW_RATIOS = [("1:1", 1, 1), ("16:9", 16, 9), ("4:5", 4, 5)]
 
 
@@ -385,11 +386,29 @@ class BatchRowForm(forms.Form):
         return notes
 
 
-def preview_box(image: AssetImage, label: str, w: int, h: int, longest: int = 160) -> dict:
-    """A crop preview: the ratio's shape (longest side `longest` pixels), its renditions per anchor."""
-    box_w, box_h = round(longest * w / max(w, h)), round(longest * h / max(w, h))
-    urls = crop_urls(image, f"fill-{box_w * 2}x{box_h * 2}.webp")  # twice the box: sharp on dense screens
+def preview_boxes(image: AssetImage) -> list[dict]:
+    """The crops previewed on the change page: each configured preset that crops, then the
+    shapes of PREVIEW_RATIOS no preset has; each one a rendition per anchor."""
+    boxes, ratios = [], set()
+    for name, operation in settings.RENDITION_PRESETS.items():  # in the operator's order
+        op = rendition_spec(f"{name}.webp", f"{operation}.webp").operation
+        if op.crops:
+            divisor = math.gcd(op.width, op.height)
+            label = f"{name} · {op.width // divisor}:{op.height // divisor}"
+            boxes.append(preview_box(image, name, label, f"{name}.webp", op.width, op.height))
+            ratios.add(round(op.width / op.height, 3))
+    for label, w, h in PREVIEW_RATIOS:
+        if round(w / h, 3) not in ratios:
+            boxes.append(preview_box(image, label, label, None, w, h))
+    return boxes
+
+
+def preview_box(image: AssetImage, key: str, label: str, spec_text: str | None, w: int, h: int) -> dict:
+    """A crop preview: the shape (longest side 160 pixels) and its rendition at each anchor."""
+    box_w, box_h = round(160 * w / max(w, h)), round(160 * h / max(w, h))
+    urls = crop_urls(image, spec_text or f"fill-{box_w * 2}x{box_h * 2}.webp")  # twice the box: sharp
     return {
+        "key": key,
         "label": label,
         "box_w": box_w,
         "box_h": box_h,
@@ -424,18 +443,7 @@ class GravityPicker(forms.Select):
                 "frame_width": min(width, round(height * stored.width / max(stored.height, 1))),
                 "large": self.previews,
                 "position": GRAVITY_POSITION.get(value or Gravity.CENTER, "center"),
-                "previews": [
-                    {
-                        "label": label,
-                        "w": w,
-                        "h": h,
-                        "box_w": round(160 * w / max(w, h)),
-                        "box_h": round(160 * h / max(w, h)),
-                    }
-                    for label, w, h in PREVIEW_RATIOS
-                ]
-                if self.previews
-                else [],
+                "previews": preview_boxes(self.image) if self.previews else [],
             }
         return context
 

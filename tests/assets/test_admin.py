@@ -170,8 +170,11 @@ def test_change_page_shows_a_crop_preview_of_each_preset_through_its_rendition(a
     # The whole picture to click on, and the three crop previews: renditions at the saved anchor.
     assert 'class="gravity-source"' in html
     assert html.count('class="gravity-preview"') == 3
-    square = rendition_url(image=image, spec=parse_spec("fill-320x320.webp"))["url"]
-    assert f'src="{square}"' in html and square.endswith("_north.webp")
+    for name in settings.RENDITION_PRESETS:  # thumb and card crop; hero does not, and 4:5 is added
+        if "fill" in settings.RENDITION_PRESETS[name]:
+            url = rendition_url(image=image, spec=parse_spec(f"{name}.webp"))["url"]
+            assert f'src="{url}"' in html and url.endswith("_north.webp")
+    assert 'data-preset="4:5"' in html
 
 
 def test_soft_delete_and_restore_actions(admin_client, image):

@@ -78,7 +78,7 @@ CENTRE_PIXEL = """img => {
 
 
 def loaded_preview(page, preset: str):
-    preview = page.locator(f"figure.asset-crop[data-preset='{preset}'] img")
+    preview = page.locator(f".gravity-preview[data-preset='{preset}'] img")
     preview.wait_for()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=preview.element_handle(), timeout=30000)
     return preview
@@ -97,6 +97,10 @@ def test_editor_changes_the_gravity_and_the_crop_previews_follow(page, screensho
     page.screenshot(path=screenshot_dir / "09-crop-previews-west.png", full_page=True)
 
     page.select_option("#id_gravity", "east")
+    page.wait_for_function(
+        "() => document.querySelector(\".gravity-preview[data-preset='thumb'] img\").src.endsWith('_east.webp')"
+    )
+    assert close_to(loaded_preview(page, "thumb").evaluate(CENTRE_PIXEL), BLUE)  # at once, before saving
     page.click("input[name=_continue]")
     page.wait_for_selector(".messagelist .success")
     after = loaded_preview(page, "thumb")

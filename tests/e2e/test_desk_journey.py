@@ -163,13 +163,16 @@ def test_editor_captions_a_dropped_batch_and_picks_the_crop_by_eye(page, screens
 
     # Pick the crop by eye: a click on the left of the whole picture moves the previews at once.
     page.goto(f"/admin/assets/assetimage/{harbour.pk}/change/")
-    square = page.locator(".gravity-preview[data-ratio='1:1'] .gravity-preview-box")
+    square = page.locator(".gravity-preview[data-preset='thumb'] .gravity-preview-box")
     square.locator("img").evaluate("img => img.decode()")
     before = square.screenshot()
     source = page.locator(".gravity-picker-large .gravity-frame")
     box = source.bounding_box()
     source.click(position={"x": box["width"] * 0.05, "y": box["height"] * 0.5})
     assert page.locator("#id_gravity").input_value() == "west"
+    # The preview is now the server's rendition at the new anchor.
+    square.locator("img").evaluate("img => img.decode()")
+    assert square.locator("img").get_attribute("src").endswith("_west.webp")
     after = square.screenshot()
     assert before != after, "the 1:1 preview did not change"
     # Its pixels: the square now shows the red left third, not the blue right one.
