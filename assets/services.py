@@ -263,7 +263,9 @@ def image_locale_set(
         if (row.credit, row.caption_html) != (cleaned["credit"], cleaned["caption_html"]):
             row.credit, row.caption_html = cleaned["credit"], cleaned["caption_html"]
             row.save(update_fields=["credit", "caption_html"])
-    locked.save(update_fields=["updated_at"])  # the image's representation changed
+    # The image's representation changed, and what a search matches with it.
+    locked.search_text = image_search_text(name=locked.name, locales=locked.locales.all())
+    locked.save(update_fields=["search_text", "updated_at"])
     return row
 
 

@@ -345,6 +345,12 @@ class TestImageLocaleSet:
         assert (row.locale, row.credit, row.caption_html) == ("pt-BR", "Agência", "<p>Olá</p>")
         assert image.locales.count() == 1
 
+    def test_keeps_what_a_search_matches(self):
+        image = AssetImageFactory(name="Harbour")
+        services.image_locale_set(image=image, locale="en", caption_html="<p>Fishing <b>boats</b></p>", credit="Jane")
+        image.refresh_from_db()
+        assert "boats" in image.search_text.lower() and "jane" in image.search_text.lower()
+
     def test_refuses_a_malformed_locale_and_a_long_credit(self):
         image = AssetImageFactory()
         with pytest.raises(BadRequest):

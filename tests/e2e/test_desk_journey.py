@@ -170,9 +170,11 @@ def test_editor_captions_a_dropped_batch_and_picks_the_crop_by_eye(page, screens
     box = source.bounding_box()
     source.click(position={"x": box["width"] * 0.05, "y": box["height"] * 0.5})
     assert page.locator("#id_gravity").input_value() == "west"
-    # The preview is now the server's rendition at the new anchor.
-    square.locator("img").evaluate("img => img.decode()")
-    assert square.locator("img").get_attribute("src").endswith("_west.webp")
+    # The preview is now the server's rendition at the new anchor (rendered on this first view).
+    page.wait_for_function(
+        "img => img.src.endsWith('_west.webp') && img.complete && img.naturalWidth > 0",
+        arg=square.locator("img").element_handle(),
+    )
     after = square.screenshot()
     assert before != after, "the 1:1 preview did not change"
     # Its pixels: the square now shows the red left third, not the blue right one.
@@ -197,12 +199,13 @@ def test_editor_captions_a_dropped_batch_and_picks_the_crop_by_eye(page, screens
     harbour.refresh_from_db()
     assert harbour.gravity == "west"
 
-    # Find it again (by name: the admin's search over captions is not in place yet).
+    # Find it again by a word of its caption (the admin's search covers captions and credits).
     page.goto("/admin/assets/assetimage/")
-    page.fill("#searchbar", "dawn")
+    page.fill("#searchbar", "fishing")
     page.press("#searchbar", "Enter")
     page.wait_for_selector("text=1 result")
     assert page.locator("#result_list tbody tr").count() == 1
+    assert "Harbour at dawn" in page.locator("#result_list tbody tr").inner_text()
     page.screenshot(path=screenshot_dir / "15-search.png", full_page=True)
 
     # Its History page tells the story, captions included, with the image's name.
