@@ -260,9 +260,11 @@ def image_locale_set(
         row = AssetImageLocale.objects.create(image=locked, **cleaned)
     else:
         row = current
-        if (row.credit, row.caption_html) != (cleaned["credit"], cleaned["caption_html"]):
-            row.credit, row.caption_html = cleaned["credit"], cleaned["caption_html"]
-            row.save(update_fields=["credit", "caption_html"])
+        fields = ("credit", "caption_html", "caption_text")
+        if any(getattr(row, field) != cleaned[field] for field in fields):
+            for field in fields:
+                setattr(row, field, cleaned[field])
+            row.save(update_fields=list(fields))
     # The image's representation changed, and what a search matches with it.
     locked.search_text = image_search_text(name=locked.name, locales=locked.locales.all())
     locked.save(update_fields=["search_text", "updated_at"])

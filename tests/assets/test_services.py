@@ -350,6 +350,8 @@ class TestImageLocaleSet:
         services.image_locale_set(image=image, locale="en", caption_html="<p>Fishing <b>boats</b></p>", credit="Jane")
         image.refresh_from_db()
         assert "boats" in image.search_text.lower() and "jane" in image.search_text.lower()
+        services.image_locale_set(image=image, locale="en", caption_html="<p>New <em>words</em></p>")
+        assert image.locales.get().caption_text == "New words"
 
     def test_refuses_a_malformed_locale_and_a_long_credit(self):
         image = AssetImageFactory()
