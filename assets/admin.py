@@ -24,6 +24,7 @@ from assets.admin_desk import (
     CaptionField,
     DeskViews,
     GravityPicker,
+    allow_caption_editor,
     caption_languages,
     error_messages,
     original_url,
@@ -478,7 +479,7 @@ class AssetImageAdmin(
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["has_restore_permission"] = super().has_change_permission(request)
-        return super().render_change_form(request, context, add, change, form_url, obj)
+        return allow_caption_editor(super().render_change_form(request, context, add, change, form_url, obj))
 
 
 @admin.register(StoredFile)
