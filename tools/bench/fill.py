@@ -34,7 +34,7 @@ def _vacuum(*tables: str) -> None:
 def fill_images(images: int, spares: int, refill: bool = False) -> None:
     from django.db import connection, transaction
 
-    from assets.models import AssetImage, AssetImageLocale, StoredFile
+    from assets.models import AssetImage, AssetImageLocale, Rendition, StoredFile
 
     files, image_table, locale_table = (
         StoredFile._meta.db_table,
@@ -52,13 +52,14 @@ def fill_images(images: int, spares: int, refill: bool = False) -> None:
         return
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {locale_table}, {image_table}, {files}")
+        # Renditions refer to the stored files: they go with them.
+        cursor.execute(f"TRUNCATE {locale_table}, {image_table}, {Rendition._meta.db_table}, {files}")
         cursor.execute(
             f"""
-            INSERT INTO {files} (key, sha256, byte_size, content_type, width, height, created_at)
+            INSERT INTO {files} (key, sha256, byte_size, content_type, width, height, orientation, created_at)
             SELECT 'images/' || left(h, 2) || '/' || h || CASE WHEN spare THEN '.png' ELSE '.jpg' END,
                    h, 200000 + (i::bigint * 7919) %% 300000,
-                   CASE WHEN spare THEN %s ELSE %s END, 1600 + i %% 800, 900 + i %% 600, now()
+                   CASE WHEN spare THEN %s ELSE %s END, 1600 + i %% 800, 900 + i %% 600, 1, now()
             FROM (
                 SELECT i, i > %s AS spare,
                        encode(sha256(convert_to(CASE WHEN i > %s THEN 'spare-' ELSE 'image-' END || i, 'UTF8')), 'hex')
