@@ -104,7 +104,8 @@ def image_search_text(*, name: str, locales) -> str:
 
     ordered = sorted(locales, key=lambda item: get(item, "locale"))
     credits = [get(item, "credit") for item in ordered]
-    captions = [html_to_text(get(item, "caption_html")) for item in ordered]
+    # caption_text: the caption's text, derived once by clean_locales and stored with the row.
+    captions = [get(item, "caption_text") for item in ordered]
     return search.joined([name, *credits, *captions])
 
 
