@@ -1,7 +1,7 @@
 """REST views for asset images (contract §4): declare, validate, call a service."""
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -17,21 +17,22 @@ from assets.api.serializers import (
 from assets.renditions.selectors import rendition_urls
 from assets.renditions.specs import InvalidSpec, parse_spec_list
 from assets.storage import HashingUploadHandler
-from core.api.filters import apply_filters
-from core.api.pagination import KeysetPagination
 from core.api.schema import (
     ID_PATH,
-    IDEMPOTENCY_KEY,
     INCLUDE_DELETED,
     NOT_BLANK_PATTERN,
+    create_schema,
+    delete_schema,
     enveloped,
     errors,
     locale_filter,
+    path_parameter,
     register_links,
     register_soft_delete_links,
+    restore_schema,
     search_filter,
 )
-from core.api.views import BaseAPIView
+from core.api.views import BaseAPIView, CreateView, GetOneView, ListView
 from core.exceptions import BadRequest
 
 TAG = ["asset images"]
@@ -50,6 +51,17 @@ RENDITIONS = OpenApiParameter(
         "signed URLs with their output size, keyed by each spec as asked. Operations: `fill-WxH`, `fit-WxH`, "
         "`width-W`, each optionally `-qN` (1..100), or a preset name; formats: webp, avif, jpeg, png."
     ),
+)
+
+FILE_KEY_PATH = path_parameter(
+    "file_key",
+    {"type": "string", "pattern": NOT_BLANK_PATTERN, "maxLength": 255},
+    "The storage key returned by the upload (it holds slashes).",
+)
+FILE_HASH_PATH = path_parameter(
+    "file_hash",
+    {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"},
+    "SHA-256 of the file, 64 hexadecimal characters; anything else is a 400.",
 )
 
 
@@ -107,12 +119,26 @@ register_soft_delete_links(
 )
 
 
-class ImageCollectionView(BaseAPIView):
-    api_resource = "assets"
-    cursor_scope = "assets.images"
-    pagination_class = KeysetPagination
+def _get_by(operation_id: str, path):
+    """The schema of a `GET /assets/images/by-...`: one image, with its renditions if asked."""
+    return extend_schema(
+        tags=TAG,
+        operation_id=operation_id,
+        parameters=[path, INCLUDE_DELETED, RENDITIONS],
+        responses={200: enveloped(ImageOutputSerializer), **errors(400, 404)},
+    )
 
-    @extend_schema(
+
+class ImageView(BaseAPIView):
+    api_resource = "assets"
+    represent = staticmethod(represent)
+
+    def representer(self):
+        return represent_for(self.request)
+
+
+@extend_schema_view(
+    get=extend_schema(
         tags=TAG,
         operation_id="asset_images_list",
         parameters=[
@@ -125,122 +151,56 @@ class ImageCollectionView(BaseAPIView):
             RENDITIONS,
         ],
         responses={200: ImageOutputSerializer(many=True), **errors(400)},
-    )
-    def get(self, request):
-        represent_image = represent_for(request)  # a bad spec is a 400 before any query
-        queryset = apply_filters(ImageFilter, request, selectors.image_list(include_deleted=self.include_deleted()))
-        return self.page_response(queryset, represent_image)
+    ),
+    post=create_schema(
+        tags=TAG, operation_id="asset_images_create", request=ImageCreateSerializer, output=ImageOutputSerializer
+    ),
+)
+class ImageCollectionView(ImageView, ListView, CreateView):
+    cursor_scope = create_scope = "assets.images"
+    filterset_class = ImageFilter
+    create_serializer_class = ImageCreateSerializer
 
-    @extend_schema(
-        tags=TAG,
-        operation_id="asset_images_create",
-        request=ImageCreateSerializer,
-        parameters=[IDEMPOTENCY_KEY],
-        responses={201: enveloped(ImageOutputSerializer), **errors(400, 409, 413, 415, 422)},
-    )
-    def post(self, request):
-        return self.create_response(
-            scope="assets.images",
-            serializer_class=ImageCreateSerializer,
-            service=services.image_create,
-            represent=represent,
-        )
+    def list_queryset(self, *, include_deleted):
+        return selectors.image_list(include_deleted=include_deleted)
+
+    def create(self, **validated_data):
+        return services.image_create(**validated_data)
 
 
-class ImageByIdView(BaseAPIView):
-    api_resource = "assets"
-
-    @extend_schema(
-        tags=TAG,
-        operation_id="asset_images_get_by_id",
-        parameters=[ID_PATH, INCLUDE_DELETED, RENDITIONS],
-        responses={200: enveloped(ImageOutputSerializer), **errors(400, 404)},
-    )
-    def get(self, request, id):
-        represent_image = represent_for(request)
-        image = selectors.image_get(image_id=id, include_deleted=self.include_deleted())
-        return Response(represent_image(image))
+@extend_schema_view(get=_get_by("asset_images_get_by_id", ID_PATH))
+class ImageByIdView(ImageView, GetOneView):
+    def get_object(self, value):
+        return selectors.image_get(image_id=value, include_deleted=self.include_deleted())
 
 
-class ImageByKeyView(BaseAPIView):
-    api_resource = "assets"
-
-    @extend_schema(
-        tags=TAG,
-        operation_id="asset_images_get_by_key",
-        parameters=[
-            OpenApiParameter(
-                "file_key",
-                {"type": "string", "pattern": NOT_BLANK_PATTERN, "maxLength": 255},
-                OpenApiParameter.PATH,
-                description="The storage key returned by the upload (it holds slashes).",
-            ),
-            INCLUDE_DELETED,
-            RENDITIONS,
-        ],
-        responses={200: enveloped(ImageOutputSerializer), **errors(400, 404)},
-    )
-    def get(self, request, file_key):
-        represent_image = represent_for(request)
-        image = selectors.image_get_by_key(file_key=file_key, include_deleted=self.include_deleted())
-        return Response(represent_image(image))
+@extend_schema_view(get=_get_by("asset_images_get_by_key", FILE_KEY_PATH))
+class ImageByKeyView(ImageView, GetOneView):
+    def get_object(self, value):
+        return selectors.image_get_by_key(file_key=value, include_deleted=self.include_deleted())
 
 
-class ImageByHashView(BaseAPIView):
-    api_resource = "assets"
-
-    @extend_schema(
-        tags=TAG,
-        operation_id="asset_images_get_by_hash",
-        parameters=[
-            OpenApiParameter(
-                "file_hash",
-                {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"},
-                OpenApiParameter.PATH,
-                description="SHA-256 of the file, 64 hexadecimal characters; anything else is a 400.",
-            ),
-            INCLUDE_DELETED,
-            RENDITIONS,
-        ],
-        responses={200: enveloped(ImageOutputSerializer), **errors(400, 404)},
-    )
-    def get(self, request, file_hash):
-        represent_image = represent_for(request)
-        image = selectors.image_get_by_hash(file_hash=file_hash, include_deleted=self.include_deleted())
-        return Response(represent_image(image))
+@extend_schema_view(get=_get_by("asset_images_get_by_hash", FILE_HASH_PATH))
+class ImageByHashView(ImageView, GetOneView):
+    def get_object(self, value):
+        return selectors.image_get_by_hash(file_hash=value, include_deleted=self.include_deleted())
 
 
-class ImageDeleteView(BaseAPIView):
-    api_resource = "assets"
-
-    @extend_schema(
-        tags=TAG,
-        operation_id="asset_images_delete",
-        parameters=[ID_PATH],
-        responses={204: None, **errors(400, 404)},
-    )
+class ImageDeleteView(ImageView):
+    @delete_schema(tags=TAG, operation_id="asset_images_delete")
     def delete(self, request, id):
         services.image_soft_delete(image=selectors.image_get(image_id=id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ImageRestoreView(BaseAPIView):
-    api_resource = "assets"
-
-    @extend_schema(
-        tags=TAG,
-        operation_id="asset_images_restore",
-        request=None,
-        parameters=[ID_PATH],
-        responses={200: enveloped(ImageOutputSerializer), **errors(400, 404, 409)},
-    )
+class ImageRestoreView(ImageView):
+    @restore_schema(tags=TAG, operation_id="asset_images_restore", output=ImageOutputSerializer)
     def post(self, request, id):
         image = services.image_restore(image=selectors.image_get(image_id=id, include_deleted=True))
         return Response(represent(image))
 
 
-class ImageUploadView(BaseAPIView):
-    api_resource = "assets"
+class ImageUploadView(ImageView):
     parser_classes = [MultiPartParser]
 
     def initial(self, request, *args, **kwargs):

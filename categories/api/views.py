@@ -1,26 +1,26 @@
 """REST views for categories (contract §5): declare, validate, call a service."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 
 from categories import selectors, services
 from categories.api.filters import CategoryFilter
 from categories.api.serializers import CategoryCreateSerializer, CategoryOutputSerializer, CategoryPatchSerializer
-from core.api.filters import apply_filters
-from core.api.pagination import KeysetPagination
 from core.api.schema import (
     CREATED_ID,
     ID_PATH,
-    IDEMPOTENCY_KEY,
     INCLUDE_DELETED,
+    create_schema,
+    delete_schema,
     enveloped,
     errors,
     locale_filter,
     register_soft_delete_links,
+    restore_schema,
     search_filter,
 )
-from core.api.views import BaseAPIView
+from core.api.views import BaseAPIView, CreateView, GetOneView, ListView
 
 TAG = ["categories"]
 represent = CategoryOutputSerializer.represent
@@ -35,12 +35,8 @@ register_soft_delete_links(
 )
 
 
-class CategoryCollectionView(BaseAPIView):
-    api_resource = "categories"
-    cursor_scope = "categories"
-    pagination_class = KeysetPagination
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         tags=TAG,
         operation_id="categories_list",
         parameters=[
@@ -50,41 +46,39 @@ class CategoryCollectionView(BaseAPIView):
             search_filter("Case-insensitive substring of any live locale name, at least 2 characters (else 400)."),
         ],
         responses={200: CategoryOutputSerializer(many=True), **errors(400)},
-    )
-    def get(self, request):
-        queryset = apply_filters(
-            CategoryFilter, request, selectors.category_list(include_deleted=self.include_deleted())
-        )
-        return self.page_response(queryset, represent)
-
-    @extend_schema(
-        tags=TAG,
-        operation_id="categories_create",
-        request=CategoryCreateSerializer,
-        parameters=[IDEMPOTENCY_KEY],
-        responses={201: enveloped(CategoryOutputSerializer), **errors(400, 409, 413, 415, 422)},
-    )
-    def post(self, request):
-        return self.create_response(
-            scope="categories",
-            serializer_class=CategoryCreateSerializer,
-            service=services.category_create,
-            represent=represent,
-        )
-
-
-class CategoryDetailView(BaseAPIView):
+    ),
+    post=create_schema(
+        tags=TAG, operation_id="categories_create", request=CategoryCreateSerializer, output=CategoryOutputSerializer
+    ),
+)
+class CategoryCollectionView(ListView, CreateView):
     api_resource = "categories"
+    cursor_scope = create_scope = "categories"
+    represent = staticmethod(represent)
+    filterset_class = CategoryFilter
+    create_serializer_class = CategoryCreateSerializer
 
-    @extend_schema(
+    def list_queryset(self, *, include_deleted):
+        return selectors.category_list(include_deleted=include_deleted)
+
+    def create(self, **validated_data):
+        return services.category_create(**validated_data)
+
+
+@extend_schema_view(
+    get=extend_schema(
         tags=TAG,
         operation_id="categories_get",
         parameters=[ID_PATH, INCLUDE_DELETED],
         responses={200: enveloped(CategoryOutputSerializer), **errors(400, 404)},
     )
-    def get(self, request, id):
-        category = selectors.category_get(category_id=id, include_deleted=self.include_deleted())
-        return Response(represent(category))
+)
+class CategoryDetailView(GetOneView):
+    api_resource = "categories"
+    represent = staticmethod(represent)
+
+    def get_object(self, value):
+        return selectors.category_get(category_id=value, include_deleted=self.include_deleted())
 
     @extend_schema(
         tags=TAG,
@@ -100,12 +94,7 @@ class CategoryDetailView(BaseAPIView):
         category = services.category_update(category=category, **serializer.validated_data)
         return Response(represent(category))
 
-    @extend_schema(
-        tags=TAG,
-        operation_id="categories_delete",
-        parameters=[ID_PATH],
-        responses={204: None, **errors(400, 404)},
-    )
+    @delete_schema(tags=TAG, operation_id="categories_delete")
     def delete(self, request, id):
         services.category_soft_delete(category=selectors.category_get(category_id=id))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -114,13 +103,7 @@ class CategoryDetailView(BaseAPIView):
 class CategoryRestoreView(BaseAPIView):
     api_resource = "categories"
 
-    @extend_schema(
-        tags=TAG,
-        operation_id="categories_restore",
-        request=None,
-        parameters=[ID_PATH],
-        responses={200: enveloped(CategoryOutputSerializer), **errors(400, 404, 409)},
-    )
+    @restore_schema(tags=TAG, operation_id="categories_restore", output=CategoryOutputSerializer)
     def post(self, request, id):
         category = selectors.category_get(category_id=id, include_deleted=True)
         return Response(represent(services.category_restore(category=category)))

@@ -6,7 +6,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 
 from core.validators import LANGUAGE_TAG_MAX_LENGTH, LANGUAGE_TAG_PATTERN
@@ -85,12 +85,39 @@ def locale_filter(description: str) -> OpenApiParameter:
     return OpenApiParameter("locale", {"type": "string", **LOCALE_SCHEMA, "pattern": pattern}, description=description)
 
 
-ID_PATH = OpenApiParameter(
-    "id",
-    OpenApiTypes.UUID,
-    OpenApiParameter.PATH,
-    description="Entity UUID; anything else is a 400 `Invalid uuid sent`.",
-)
+def path_parameter(name: str, schema, description: str) -> OpenApiParameter:
+    return OpenApiParameter(name, schema, OpenApiParameter.PATH, description=description)
+
+
+ID_PATH = path_parameter("id", OpenApiTypes.UUID, "Entity UUID; anything else is a 400 `Invalid uuid sent`.")
+
+
+def create_schema(*, tags: list[str], operation_id: str, request, output):
+    """A create: the body through `request`, 201 with `output`, `Idempotency-Key` aware."""
+    return extend_schema(
+        tags=tags,
+        operation_id=operation_id,
+        request=request,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: enveloped(output), **errors(400, 409, 413, 415, 422)},
+    )
+
+
+def delete_schema(*, tags: list[str], operation_id: str, path: OpenApiParameter = ID_PATH, codes=(400, 404)):
+    """A delete of the entity the path names: 204, no body."""
+    responses = {204: None, **errors(*codes)}
+    return extend_schema(tags=tags, operation_id=operation_id, parameters=[path], responses=responses)
+
+
+def restore_schema(*, tags: list[str], operation_id: str, output):
+    """A restore of a soft-deleted entity by id: no body, 200 with `output`."""
+    return extend_schema(
+        tags=tags,
+        operation_id=operation_id,
+        request=None,
+        parameters=[ID_PATH],
+        responses={200: enveloped(output), **errors(400, 404, 409)},
+    )
 
 
 class StrictSerializerExtension(OpenApiSerializerExtension):

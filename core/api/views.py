@@ -1,4 +1,9 @@
-"""Views every app shares: health probes, JSON 404/500 and the base API view."""
+"""Views every app shares: health probes, JSON 404/500 and the base API views.
+
+The apps' REST views fill in the bases below (which selector, which serializer, which
+service); each endpoint's schema stays on the app's view, through drf-spectacular's
+`extend_schema_view`.
+"""
 
 import contextlib
 import logging
@@ -13,7 +18,9 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.filters import apply_filters
 from core.api.idempotency import idempotent_create
+from core.api.pagination import KeysetPagination
 from core.exceptions import BadRequest, EntityNotFound
 
 logger = logging.getLogger("backoffice.api")
@@ -43,6 +50,58 @@ class BaseAPIView(APIView):
             return Response(represent(service(**serializer.validated_data)), status=status.HTTP_201_CREATED)
 
         return idempotent_create(self.request, scope, create)
+
+    # The output body of one object (a static method on the subclass).
+    represent = None
+
+    def representer(self):
+        """`represent` for this request: a view whose query string shapes the body overrides it."""
+        return self.represent
+
+
+class ListView(BaseAPIView):
+    """GET: one page of `list_queryset()`, narrowed by `filterset_class`."""
+
+    pagination_class = KeysetPagination
+    filterset_class = None
+
+    def list_queryset(self, *, include_deleted: bool):
+        raise NotImplementedError
+
+    def get(self, request):
+        represent = self.representer()  # first: a bad query parameter is a 400 before any query
+        queryset = self.list_queryset(include_deleted=self.include_deleted())
+        return self.page_response(apply_filters(self.filterset_class, request, queryset), represent)
+
+
+class CreateView(BaseAPIView):
+    """POST: `create()` with the body validated by `create_serializer_class`; 201, idempotent per scope."""
+
+    create_scope = ""
+    create_serializer_class = None
+
+    def create(self, **validated_data):
+        raise NotImplementedError
+
+    def post(self, request):
+        return self.create_response(
+            scope=self.create_scope,
+            serializer_class=self.create_serializer_class,
+            service=self.create,
+            represent=self.represent,
+        )
+
+
+class GetOneView(BaseAPIView):
+    """GET: the one object the path names (by id, key, hash, ref), found by `get_object()`."""
+
+    def get_object(self, value):
+        raise NotImplementedError
+
+    def get(self, request, **path):
+        represent = self.representer()  # first: a bad query parameter is a 400 before any query
+        (value,) = path.values()
+        return Response(represent(self.get_object(value)))
 
 
 def parse_bool_param(request, name: str, default: bool = False) -> bool:

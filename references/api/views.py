@@ -1,11 +1,11 @@
 """REST views for references (contract §6): declare, validate, call a service or selector."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 
-from core.api.schema import IDEMPOTENCY_KEY, enveloped, errors, register_links
-from core.api.views import BaseAPIView
+from core.api.schema import create_schema, delete_schema, enveloped, errors, path_parameter, register_links
+from core.api.views import BaseAPIView, CreateView, GetOneView
 from references import selectors, services
 from references.api.serializers import (
     ReferenceCreateSerializer,
@@ -29,34 +29,29 @@ register_links(
     },
 )
 
-REF_PATH = OpenApiParameter(
+REF_PATH = path_parameter(
     "ref",
     {"type": "string", "pattern": REF_PATTERN, "maxLength": PROVIDER_MAX_LENGTH + 1 + EXTERNAL_ID_MAX_LENGTH},
-    OpenApiParameter.PATH,
-    description=(
+    (
         "`provider:id`, split at the first colon. A generated client encodes it: give it the ref as it is. "
         "In a URL built by hand, percent-encode it once (`/`, `?`, `#`, `%`, spaces)."
     ),
 )
 
 
-class ReferenceCollectionView(BaseAPIView):
-    api_resource = "references"
-
-    @extend_schema(
-        tags=TAG,
-        operation_id="references_create",
-        request=ReferenceCreateSerializer,
-        parameters=[IDEMPOTENCY_KEY],
-        responses={201: enveloped(ReferenceOutputSerializer), **errors(400, 409, 413, 415, 422)},
+@extend_schema_view(
+    post=create_schema(
+        tags=TAG, operation_id="references_create", request=ReferenceCreateSerializer, output=ReferenceOutputSerializer
     )
-    def post(self, request):
-        return self.create_response(
-            scope="references",
-            serializer_class=ReferenceCreateSerializer,
-            service=services.reference_create,
-            represent=represent,
-        )
+)
+class ReferenceCollectionView(CreateView):
+    api_resource = "references"
+    represent = staticmethod(represent)
+    create_scope = "references"
+    create_serializer_class = ReferenceCreateSerializer
+
+    def create(self, **validated_data):
+        return services.reference_create(**validated_data)
 
 
 class ReferenceLookupView(BaseAPIView):
@@ -79,24 +74,22 @@ class ReferenceLookupView(BaseAPIView):
         return Response([represent_lookup_row(row) for row in references])
 
 
-class ReferenceDetailView(BaseAPIView):
-    api_resource = "references"
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         tags=TAG,
         operation_id="references_get",
         parameters=[REF_PATH],
         responses={200: enveloped(ReferenceOutputSerializer), **errors(404)},
     )
-    def get(self, request, ref):
-        return Response(represent(selectors.reference_get(ref=ref)))
+)
+class ReferenceDetailView(GetOneView):
+    api_resource = "references"
+    represent = staticmethod(represent)
 
-    @extend_schema(
-        tags=TAG,
-        operation_id="references_delete",
-        parameters=[REF_PATH],
-        responses={204: None, **errors(404)},
-    )
+    def get_object(self, value):
+        return selectors.reference_get(ref=value)
+
+    @delete_schema(tags=TAG, operation_id="references_delete", path=REF_PATH, codes=(404,))
     def delete(self, request, ref):
         services.reference_delete(reference=selectors.reference_get(ref=ref))
         return Response(status=status.HTTP_204_NO_CONTENT)
