@@ -65,22 +65,79 @@ class TestHarmlessIcons:
         assert sanitize_svg(markup) == markup
 
 
+# Markup with an XSS vector, and what is left of it once sanitized.
+REMOVED = [
+    pytest.param(
+        f"<svg {NS}><script>alert(1)</script><script><![CDATA[alert(2)]]></script></svg>",
+        f"<svg {NS}/>",
+        id="script_element_and_its_content",
+    ),
+    pytest.param(
+        f'<svg {NS} onload="alert(1)"><circle r="1" onclick="alert(2)" onmouseover="x"/></svg>',
+        f'<svg {NS}><circle r="1"/></svg>',
+        id="event_handler_attributes",
+    ),
+    pytest.param(
+        f'<svg {NS}><foreignObject width="9" height="9">'
+        '<body xmlns="http://www.w3.org/1999/xhtml"><iframe src="javascript:alert(1)"/>'
+        '<img src="x" onerror="alert(1)"/></body></foreignObject><path d="M0 0"/></svg>',
+        f'<svg {NS}><path d="M0 0"/></svg>',
+        id="foreign_object_with_html",
+    ),
+    pytest.param(
+        f'<svg {NS}><use href="http://evil.example/x.svg#a"/><use href="//evil/x.svg#a"/></svg>',
+        f"<svg {NS}><use/><use/></svg>",
+        id="use_of_an_external_document",
+    ),
+    pytest.param(
+        f'<svg {NS}><set attributeName="onload" to="alert(1)"/><rect width="1"/></svg>',
+        f'<svg {NS}><rect width="1"/></svg>',
+        id="set_element_rewriting_an_event_handler",
+    ),
+    pytest.param(
+        f'<svg {NS}><a><animate attributeName="href" values="javascript:alert(1)"/><text>x</text></a>'
+        '<animateTransform attributeName="transform" type="rotate" from="0" to="9"/></svg>',
+        f"<svg {NS}><a><text>x</text></a></svg>",
+        id="animate_to_a_javascript_url",
+    ),
+    pytest.param(
+        f"<svg {NS}><style>@import url(http://evil.example/x.css);</style><path d='M0 0'/></svg>",
+        f'<svg {NS}><path d="M0 0"/></svg>',
+        id="style_element_with_import",
+    ),
+    pytest.param(
+        f"<svg {NS}><style>path {{ fill: red }}</style></svg>",
+        f"<svg {NS}/>",
+        id="style_element_is_dropped_even_when_harmless",
+    ),
+    pytest.param(
+        f'<svg {NS}><rect fill="url(http://evil.example/p.svg#g)" stroke="url(#ok)"/></svg>',
+        f'<svg {NS}><rect stroke="url(#ok)"/></svg>',
+        id="presentation_attribute_pointing_outside",
+    ),
+    pytest.param(
+        f'<svg {NS} {XLINK}><image xlink:href="data:image/svg+xml;base64,PHN2Zz4="/>'
+        '<use href="data:image/svg+xml,&lt;svg/&gt;#x"/><filter><feImage href="#x"/></filter></svg>',
+        f"<svg {NS}><use/><filter/></svg>",
+        id="data_urls_are_removed_anywhere",
+    ),
+    pytest.param(
+        f'<svg {NS}><html:script xmlns:html="http://www.w3.org/1999/xhtml">alert(1)</html:script></svg>',
+        f"<svg {NS}/>",
+        id="html_namespaced_script",
+    ),
+    pytest.param(
+        f"<svg {NS}><text>Hello<script>alert(1)</script> world</text></svg>",
+        f"<svg {NS}><text>Hello world</text></svg>",
+        id="text_after_a_dropped_element_is_kept",
+    ),
+]
+
+
 class TestXSSVectorsAreRemoved:
-    def test_script_element_and_its_content(self):
-        out = sanitize_svg(f"<svg {NS}><script>alert(1)</script><script><![CDATA[alert(2)]]></script></svg>")
-        assert out == f"<svg {NS}/>"
-
-    def test_event_handler_attributes(self):
-        out = sanitize_svg(f'<svg {NS} onload="alert(1)"><circle r="1" onclick="alert(2)" onmouseover="x"/></svg>')
-        assert out == f'<svg {NS}><circle r="1"/></svg>'
-
-    def test_foreign_object_with_html(self):
-        markup = (
-            f'<svg {NS}><foreignObject width="9" height="9">'
-            '<body xmlns="http://www.w3.org/1999/xhtml"><iframe src="javascript:alert(1)"/>'
-            '<img src="x" onerror="alert(1)"/></body></foreignObject><path d="M0 0"/></svg>'
-        )
-        assert sanitize_svg(markup) == f'<svg {NS}><path d="M0 0"/></svg>'
+    @pytest.mark.parametrize(("markup", "expected"), REMOVED)
+    def test_removed(self, markup, expected):
+        assert sanitize_svg(markup) == expected
 
     def test_link_to_javascript(self):
         out = sanitize_svg(f'<svg {NS} {XLINK}><a xlink:href="javascript:alert(1)"><text>click</text></a></svg>')
@@ -90,28 +147,6 @@ class TestXSSVectorsAreRemoved:
     def test_javascript_url_hidden_with_whitespace_and_case(self):
         out = sanitize_svg(f'<svg {NS}><a href=" JaVa&#x09;Script:alert(1)"><text>x</text></a></svg>')
         assert "alert" not in out and "href" not in out
-
-    def test_use_of_an_external_document(self):
-        out = sanitize_svg(f'<svg {NS}><use href="http://evil.example/x.svg#a"/><use href="//evil/x.svg#a"/></svg>')
-        assert out == f"<svg {NS}><use/><use/></svg>"
-
-    def test_set_element_rewriting_an_event_handler(self):
-        out = sanitize_svg(f'<svg {NS}><set attributeName="onload" to="alert(1)"/><rect width="1"/></svg>')
-        assert out == f'<svg {NS}><rect width="1"/></svg>'
-
-    def test_animate_to_a_javascript_url(self):
-        markup = (
-            f'<svg {NS}><a><animate attributeName="href" values="javascript:alert(1)"/><text>x</text></a>'
-            '<animateTransform attributeName="transform" type="rotate" from="0" to="9"/></svg>'
-        )
-        assert sanitize_svg(markup) == f"<svg {NS}><a><text>x</text></a></svg>"
-
-    def test_style_element_with_import(self):
-        markup = f"<svg {NS}><style>@import url(http://evil.example/x.css);</style><path d='M0 0'/></svg>"
-        assert sanitize_svg(markup) == f'<svg {NS}><path d="M0 0"/></svg>'
-
-    def test_style_element_is_dropped_even_when_harmless(self):
-        assert sanitize_svg(f"<svg {NS}><style>path {{ fill: red }}</style></svg>") == f"<svg {NS}/>"
 
     @pytest.mark.parametrize(
         "style",
@@ -127,25 +162,6 @@ class TestXSSVectorsAreRemoved:
     def test_style_attribute_that_fetches_or_runs_code(self, style):
         out = sanitize_svg(f'<svg {NS}><rect width="1" style="{style}"/></svg>')
         assert out == f'<svg {NS}><rect width="1"/></svg>'
-
-    def test_presentation_attribute_pointing_outside(self):
-        markup = f'<svg {NS}><rect fill="url(http://evil.example/p.svg#g)" stroke="url(#ok)"/></svg>'
-        assert sanitize_svg(markup) == f'<svg {NS}><rect stroke="url(#ok)"/></svg>'
-
-    def test_data_urls_are_removed_anywhere(self):
-        markup = (
-            f'<svg {NS} {XLINK}><image xlink:href="data:image/svg+xml;base64,PHN2Zz4="/>'
-            '<use href="data:image/svg+xml,&lt;svg/&gt;#x"/><filter><feImage href="#x"/></filter></svg>'
-        )
-        assert sanitize_svg(markup) == f"<svg {NS}><use/><filter/></svg>"
-
-    def test_html_namespaced_script(self):
-        markup = f'<svg {NS}><html:script xmlns:html="http://www.w3.org/1999/xhtml">alert(1)</html:script></svg>'
-        assert sanitize_svg(markup) == f"<svg {NS}/>"
-
-    def test_text_after_a_dropped_element_is_kept(self):
-        out = sanitize_svg(f"<svg {NS}><text>Hello<script>alert(1)</script> world</text></svg>")
-        assert out == f"<svg {NS}><text>Hello world</text></svg>"
 
 
 class TestRefused:

@@ -174,6 +174,25 @@ CATS, IMAGES, REFS, UPLOAD = (
 )
 NESTED = ("[" * 100_000 + "]" * 100_000).encode()
 
+
+def caption_case(name: str, html: str, *forbidden: str, keeps: str = "") -> Case:
+    """A caption stored sanitized (201): none of `forbidden` left, `keeps` kept."""
+    return Case(
+        f"caption: {name}", "POST", IMAGES, 201, json=_caption(html), stored=clean_caption(*forbidden, keeps=keeps)
+    )
+
+
+def icon_case(name: str, inner: str, *forbidden: str, keeps: str = "<svg") -> Case:
+    """An SVG icon (`inner` in an <svg>) stored sanitized (201)."""
+    body = _cat("A", svg_icon=SVG.format(inner))
+    return Case(f"svg: {name}", "POST", CATS, 201, json=body, stored=clean_icon(*forbidden, keeps=keeps))
+
+
+def upload_case(name: str, data: bytes, filename: str, content_type: str) -> Case:
+    """An upload accepted (201) and stored as `content_type`, whatever its name says."""
+    return Case(f"upload: {name}", "POST", UPLOAD, 201, upload=data, filename=filename, stored=stored_as(content_type))
+
+
 CORPUS = [
     # Invalid UUIDs in paths and bodies.
     Case("uuid: word", "GET", f"{CATS}/not-a-uuid", 400),
@@ -243,113 +262,42 @@ CORPUS = [
     Case("unicode: combining marks kept", "POST", CATS, 201, json=_cat("Z̴̡̛a̷l̸g̶o"), stored=stored_name("Z̴̡̛a̷l̸g̶o")),
     Case("unicode: non-ASCII locale tag", "POST", CATS, 400, json={"locales": [{"locale": "ｅｎ", "name": "A"}]}),
     # Caption HTML: stored sanitized (201), never refused.
-    Case(
-        "caption: script",
-        "POST",
-        IMAGES,
-        201,
-        json=_caption("<p>hi<script>alert(1)</script></p>"),
-        stored=clean_caption("<script", "alert", keeps="<p>hi</p>"),
+    caption_case("script", "<p>hi<script>alert(1)</script></p>", "<script", "alert", keeps="<p>hi</p>"),
+    caption_case(
+        "event handler",
+        '<p onclick="steal()">x</p><img src=x onerror=alert(1)>',
+        "onclick",
+        "onerror",
+        "<img",
+        keeps="x",
     ),
-    Case(
-        "caption: event handler",
-        "POST",
-        IMAGES,
-        201,
-        json=_caption('<p onclick="steal()">x</p><img src=x onerror=alert(1)>'),
-        stored=clean_caption("onclick", "onerror", "<img", keeps="x"),
+    caption_case("javascript: link", '<a href="javascript:alert(1)">x</a>', "javascript:", keeps="x</a>"),
+    caption_case("entity-encoded javascript:", '<a href="&#106;avascript:alert(1)">x</a>', "javascript", "&#106;"),
+    caption_case(
+        "style and iframe",
+        '<p style="background:url(x)">a</p><iframe src="https://e"></iframe>',
+        "style",
+        "iframe",
+        keeps="<p>a</p>",
     ),
-    Case(
-        "caption: javascript: link",
-        "POST",
-        IMAGES,
-        201,
-        json=_caption('<a href="javascript:alert(1)">x</a>'),
-        stored=clean_caption("javascript:", keeps="x</a>"),
-    ),
-    Case(
-        "caption: entity-encoded javascript:",
-        "POST",
-        IMAGES,
-        201,
-        json=_caption('<a href="&#106;avascript:alert(1)">x</a>'),
-        stored=clean_caption("javascript", "&#106;"),
-    ),
-    Case(
-        "caption: style and iframe",
-        "POST",
-        IMAGES,
-        201,
-        json=_caption('<p style="background:url(x)">a</p><iframe src="https://e"></iframe>'),
-        stored=clean_caption("style", "iframe", keeps="<p>a</p>"),
-    ),
-    Case(
-        "caption: svg onload",
-        "POST",
-        IMAGES,
-        201,
-        json=_caption('<svg onload="alert(1)"><p>a</p></svg>'),
-        stored=clean_caption("onload", "<svg"),
-    ),
-    Case(
-        "caption: good link kept",
-        "POST",
-        IMAGES,
-        201,
-        json=_caption('<a href="https://example.com/a">a</a>'),
-        stored=clean_caption("javascript", keeps='href="https://example.com/a"'),
+    caption_case("svg onload", '<svg onload="alert(1)"><p>a</p></svg>', "onload", "<svg"),
+    caption_case(
+        "good link kept", '<a href="https://example.com/a">a</a>', "javascript", keeps='href="https://example.com/a"'
     ),
     # SVG icons: sanitized (201) or refused (400).
-    Case(
-        "svg: script",
-        "POST",
-        CATS,
-        201,
-        json=_cat("A", svg_icon=SVG.format("<script>alert(1)</script><rect/>")),
-        stored=clean_icon("<script", "alert", keeps="<rect"),
+    icon_case("script", "<script>alert(1)</script><rect/>", "<script", "alert", keeps="<rect"),
+    icon_case("event handlers", '<rect onload="x()" onclick="y()"/>', "onload", "onclick", keeps="<rect"),
+    icon_case(
+        "foreignObject", "<foreignObject><p>x</p></foreignObject><circle/>", "foreignObject", "<p", keeps="<circle"
     ),
-    Case(
-        "svg: event handlers",
-        "POST",
-        CATS,
-        201,
-        json=_cat("A", svg_icon=SVG.format('<rect onload="x()" onclick="y()"/>')),
-        stored=clean_icon("onload", "onclick", keeps="<rect"),
+    icon_case(
+        "external hrefs",
+        '<image href="https://evil.example/i.png"/><use href="http://evil.example/s.svg#a"/>',
+        "evil.example",
     ),
-    Case(
-        "svg: foreignObject",
-        "POST",
-        CATS,
-        201,
-        json=_cat("A", svg_icon=SVG.format("<foreignObject><p>x</p></foreignObject><circle/>")),
-        stored=clean_icon("foreignObject", "<p", keeps="<circle"),
-    ),
-    Case(
-        "svg: external hrefs",
-        "POST",
-        CATS,
-        201,
-        json=_cat(
-            "A",
-            svg_icon=SVG.format('<image href="https://evil.example/i.png"/><use href="http://evil.example/s.svg#a"/>'),
-        ),
-        stored=clean_icon("evil.example"),
-    ),
-    Case(
-        "svg: javascript: link",
-        "POST",
-        CATS,
-        201,
-        json=_cat("A", svg_icon=SVG.format('<a href="javascript:alert(1)"><rect/></a>')),
-        stored=clean_icon("javascript", keeps="<rect"),
-    ),
-    Case(
-        "svg: style with external url",
-        "POST",
-        CATS,
-        201,
-        json=_cat("A", svg_icon=SVG.format('<rect style="fill:url(https://evil.example/x)"/>')),
-        stored=clean_icon("evil.example", keeps="<rect"),
+    icon_case("javascript: link", '<a href="javascript:alert(1)"><rect/></a>', "javascript", keeps="<rect"),
+    icon_case(
+        "style with external url", '<rect style="fill:url(https://evil.example/x)"/>', "evil.example", keeps="<rect"
     ),
     Case("svg: billion laughs", "POST", CATS, 400, json=_cat("A", svg_icon=BILLION_LAUGHS)),
     Case("svg: external entity", "POST", CATS, 400, json=_cat("A", svg_icon=XXE)),
@@ -412,42 +360,10 @@ CORPUS = [
         content_type="multipart/form-data; boundary=b",
     ),
     Case("upload: JSON instead of multipart", "POST", UPLOAD, 415, json={"file": "aGVsbG8="}),
-    Case(
-        "upload: path traversal name",
-        "POST",
-        UPLOAD,
-        201,
-        upload=image_bytes("PNG", color=(1, 2, 3)),
-        filename="../../../../tmp/evil.png",
-        stored=stored_as("image/png"),
-    ),
-    Case(
-        "upload: absolute name",
-        "POST",
-        UPLOAD,
-        201,
-        upload=image_bytes("PNG", color=(4, 5, 6)),
-        filename="/etc/cron.d/evil",
-        stored=stored_as("image/png"),
-    ),
-    Case(
-        "upload: GIF/JS polyglot (a real GIF)",
-        "POST",
-        UPLOAD,
-        201,
-        upload=gif_js_polyglot(),
-        filename="x.js",
-        stored=stored_as("image/gif"),
-    ),
-    Case(
-        "upload: JPEG with a ZIP appended",
-        "POST",
-        UPLOAD,
-        201,
-        upload=jpeg_with_zip(),
-        filename="x.zip",
-        stored=stored_as("image/jpeg"),
-    ),
+    upload_case("path traversal name", image_bytes("PNG", color=(1, 2, 3)), "../../../../tmp/evil.png", "image/png"),
+    upload_case("absolute name", image_bytes("PNG", color=(4, 5, 6)), "/etc/cron.d/evil", "image/png"),
+    upload_case("GIF/JS polyglot (a real GIF)", gif_js_polyglot(), "x.js", "image/gif"),
+    upload_case("JPEG with a ZIP appended", jpeg_with_zip(), "x.zip", "image/jpeg"),
     # file_key values that try to leave the storage.
     Case("file_key: ../", "POST", IMAGES, 400, json={"file_key": "../../etc/passwd", "name": "x"}),
     Case("file_key: absolute", "POST", IMAGES, 400, json={"file_key": "/etc/passwd", "name": "x"}),
