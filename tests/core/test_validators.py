@@ -63,18 +63,26 @@ INVALID_TAGS = [
 ]
 
 
+def assert_accepted(predicate, validator, value) -> None:
+    assert predicate(value)
+    validator(value)  # raises nothing
+
+
+def assert_refused(predicate, validator, value, code: str) -> None:
+    assert not predicate(value)
+    with pytest.raises(ValidationError) as info:
+        validator(value)
+    assert info.value.code == code
+
+
 class TestLanguageTags:
     @pytest.mark.parametrize("tag", VALID_TAGS)
     def test_well_formed(self, tag):
-        assert is_language_tag(tag)
-        validate_language_tag(tag)
+        assert_accepted(is_language_tag, validate_language_tag, tag)
 
     @pytest.mark.parametrize("tag", INVALID_TAGS)
     def test_not_well_formed(self, tag):
-        assert not is_language_tag(tag)
-        with pytest.raises(ValidationError) as info:
-            validate_language_tag(tag)
-        assert info.value.code == "invalid_locale"
+        assert_refused(is_language_tag, validate_language_tag, tag, "invalid_locale")
 
     @pytest.mark.parametrize(
         ("raw", "canonical"),
@@ -147,15 +155,11 @@ INVALID_URNS = [
 class TestURNs:
     @pytest.mark.parametrize("value", VALID_URNS)
     def test_valid(self, value):
-        assert is_urn(value)
-        validate_urn(value)
+        assert_accepted(is_urn, validate_urn, value)
 
     @pytest.mark.parametrize("value", INVALID_URNS)
     def test_invalid(self, value):
-        assert not is_urn(value)
-        with pytest.raises(ValidationError) as info:
-            validate_urn(value)
-        assert info.value.code == "invalid_urn"
+        assert_refused(is_urn, validate_urn, value, "invalid_urn")
 
     def test_exactly_255_characters_is_allowed(self):
         value = "urn:example:" + "a" * (255 - len("urn:example:"))

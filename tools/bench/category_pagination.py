@@ -73,20 +73,14 @@ def setup_django(url: str) -> None:
 
 
 def fill(rows: int, refill: bool) -> None:
-    from django.db import connection, transaction
-
     from categories.models import Category, CategoryLocale
+    from tools.bench.fill import count_rows, emptied, reusing, vacuum
 
     category_table, locale_table = Category._meta.db_table, CategoryLocale._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {category_table}")
-        existing = cursor.fetchone()[0]
-    if existing == rows and not refill:
-        print(f"reusing {existing:,} categories already in the database")
+    if reusing(count_rows(category_table), rows, refill, f"{rows:,} categories"):
         return
     started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {locale_table}, {category_table}")
+    with emptied(locale_table, category_table) as cursor:
         # One second apart, in pairs with the same inserted_at (ties broken by id);
         # 1 in 97 soft-deleted, 1 in 10 archived.
         cursor.execute(
@@ -110,10 +104,7 @@ def fill(rows: int, refill: bool) -> None:
             """
         )
         print(f"  {2 * rows:,} locales, total {time.perf_counter() - started:.1f} s")
-    with connection.cursor() as cursor:
-        # Outside the transaction: VACUUM cannot run in one.
-        cursor.execute(f"VACUUM (ANALYZE) {category_table}")
-        cursor.execute(f"VACUUM (ANALYZE) {locale_table}")
+    vacuum(category_table, locale_table)
     print(f"filled and analysed in {time.perf_counter() - started:.1f} s")
 
 

@@ -10,6 +10,7 @@ Every dataset whose row count already matches is kept as it is.
 """
 
 import time
+from contextlib import contextmanager
 
 IMAGE_FILE_TYPE = "image/jpeg"
 # Spare files are told apart from the images' files by their type (and a `spare-` hash seed).
@@ -17,12 +18,33 @@ SPARE_FILE_TYPE = "image/png"
 PROVIDERS = ("facebook", "instagram", "twitter", "youtube")
 
 
-def _count(cursor, table: str, where: str = "") -> int:
-    cursor.execute(f"SELECT count(*) FROM {table} {where}")
-    return cursor.fetchone()[0]
+def count_rows(table: str, where: str = "") -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table} {where}")
+        return cursor.fetchone()[0]
 
 
-def _vacuum(*tables: str) -> None:
+def reusing(have, want, refill: bool, what: str) -> bool:
+    """Whether the database holds what a fill would write already (then said, and the fill skipped)."""
+    if have != want or refill:
+        return False
+    print(f"reusing {what} already in the database")
+    return True
+
+
+@contextmanager
+def emptied(*tables: str):
+    """A cursor in one transaction, the tables emptied (TRUNCATE) first."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(tables)}")
+        yield cursor
+
+
+def vacuum(*tables: str) -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -32,8 +54,6 @@ def _vacuum(*tables: str) -> None:
 
 
 def fill_images(images: int, spares: int, refill: bool = False) -> None:
-    from django.db import connection, transaction
-
     from assets.models import AssetImage, AssetImageLocale, Rendition, StoredFile
 
     files, image_table, locale_table = (
@@ -41,19 +61,16 @@ def fill_images(images: int, spares: int, refill: bool = False) -> None:
         AssetImage._meta.db_table,
         AssetImageLocale._meta.db_table,
     )
-    with connection.cursor() as cursor:
-        have = (
-            _count(cursor, image_table),
-            _count(cursor, locale_table),
-            _count(cursor, files, f"WHERE content_type = '{SPARE_FILE_TYPE}'"),
-        )
-    if have == (images, 2 * images, spares) and not refill:
-        print(f"reusing {images:,} images and {spares:,} spare files already in the database")
+    have = (
+        count_rows(image_table),
+        count_rows(locale_table),
+        count_rows(files, f"WHERE content_type = '{SPARE_FILE_TYPE}'"),
+    )
+    if reusing(have, (images, 2 * images, spares), refill, f"{images:,} images and {spares:,} spare files"):
         return
     started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        # Renditions refer to the stored files: they go with them.
-        cursor.execute(f"TRUNCATE {locale_table}, {image_table}, {Rendition._meta.db_table}, {files}")
+    # Renditions refer to the stored files: they go with them.
+    with emptied(locale_table, image_table, Rendition._meta.db_table, files) as cursor:
         cursor.execute(
             f"""
             INSERT INTO {files} (key, sha256, byte_size, content_type, width, height, orientation, created_at)
@@ -93,25 +110,20 @@ def fill_images(images: int, spares: int, refill: bool = False) -> None:
             CROSS JOIN (VALUES ('en', 'Caption of'), ('fr', 'Légende de')) AS l(code, word)
             """
         )
-    _vacuum(files, image_table, locale_table)
+    vacuum(files, image_table, locale_table)
     print(
         f"  {images:,} images, {2 * images:,} locales, {spares:,} spare files in {time.perf_counter() - started:.1f} s"
     )
 
 
 def fill_references(rows: int, refill: bool = False) -> None:
-    from django.db import connection, transaction
-
     from references.models import Reference
 
     table = Reference._meta.db_table
-    with connection.cursor() as cursor:
-        if _count(cursor, table) == rows and not refill:
-            print(f"reusing {rows:,} references already in the database")
-            return
+    if reusing(count_rows(table), rows, refill, f"{rows:,} references"):
+        return
     started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {table}")
+    with emptied(table) as cursor:
         # 1 in 10 expires in a year (still live); none has expired.
         cursor.execute(
             f"""
@@ -122,7 +134,7 @@ def fill_references(rows: int, refill: bool = False) -> None:
             """,
             [list(PROVIDERS), rows],
         )
-    _vacuum(table)
+    vacuum(table)
     print(f"  {rows:,} references in {time.perf_counter() - started:.1f} s")
 
 

@@ -46,28 +46,22 @@ def sample_endpoints(spare_keys: list[str], rng: random.Random) -> list[Endpoint
     )
     category_ids = list(Category.objects.order_by("?").values_list("id", flat=True)[:1000])
     refs = [f"{p}:{e}" for p, e in Reference.objects.live().order_by("?").values_list("provider", "external_id")[:2000]]
+    lookups = zip(("id", "key", "hash"), zip(*images, strict=True) if images else ((), (), ()), strict=True)
     endpoints = [
         Endpoint(
-            "image by id",
-            [f"{API}/assets/images/by-id/{i}" for i, _k, _h in images],
-            [f"/baseline/images/by-id/{i}" for i, _k, _h in images],
-        ),
-        Endpoint(
-            "image by key",
-            [f"{API}/assets/images/by-key/{k}" for _i, k, _h in images],
-            [f"/baseline/images/by-key/{k}" for _i, k, _h in images],
-        ),
-        Endpoint(
-            "image by hash",
-            [f"{API}/assets/images/by-hash/{h}" for _i, _k, h in images],
-            [f"/baseline/images/by-hash/{h}" for _i, _k, h in images],
-        ),
+            f"image by {by}",
+            [f"{API}/assets/images/by-{by}/{value}" for value in values],
+            [f"/baseline/images/by-{by}/{value}" for value in values],
+        )
+        for by, values in lookups
+    ]
+    endpoints.append(
         Endpoint(
             "category by id",
             [f"{API}/categories/{i}" for i in category_ids],
             [f"/baseline/categories/{i}" for i in category_ids],
-        ),
-    ]
+        )
+    )
     view = CategoryCollectionView()
     live = Category.objects.count()
     for limit in (20, 100):

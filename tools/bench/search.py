@@ -114,6 +114,43 @@ def sql(statement: str, params=None) -> list:
         return cursor.fetchall() if cursor.description else []
 
 
+# The rows' search_text where it is empty, as the services write it: per table, what it holds, the SQL.
+SEARCH_TEXT_FILLS = (
+    (
+        "assets_assetimage",
+        "images",
+        (
+            # What image_search_text writes: name, credits, then caption texts, locales by code.
+            r"""
+            UPDATE assets_assetimage AS i SET search_text = s.t
+            FROM (
+                SELECT image_id,
+                       string_agg(credit, E'\n' ORDER BY locale) || E'\n'
+                       || string_agg(regexp_replace(caption_html, '<[^>]*>', '', 'g'), E'\n' ORDER BY locale) AS t
+                FROM assets_assetimagelocale GROUP BY image_id
+            ) AS s
+            WHERE s.image_id = i.id
+            """,
+            r"UPDATE assets_assetimage SET search_text = name || E'\n' || search_text",
+        ),
+    ),
+    (
+        "categories_category",
+        "categories",
+        (
+            r"""
+            UPDATE categories_category AS c SET search_text = s.t
+            FROM (
+                SELECT category_id, string_agg(name, E'\n' ORDER BY locale) AS t
+                FROM categories_categorylocale WHERE deleted_at IS NULL GROUP BY category_id
+            ) AS s
+            WHERE s.category_id = c.id AND c.search_text = ''
+            """,
+        ),
+    ),
+)
+
+
 def fill(rows: int) -> None:
     from tools.bench.fill import fill_all
 
@@ -127,38 +164,13 @@ def fill(rows: int) -> None:
     sql("DELETE FROM assets_assetimage WHERE name = %s", [WRITTEN_NAME])
     fill_all(images=rows, spares=SPARES, categories=rows, references=rows)
     rewritten = False
-    if sql("SELECT count(*) FROM assets_assetimage WHERE search_text = ''")[0][0]:
-        started = time.perf_counter()
-        # What image_search_text writes: name, credits, then caption texts, locales by code.
-        sql(
-            r"""
-            UPDATE assets_assetimage AS i SET search_text = s.t
-            FROM (
-                SELECT image_id,
-                       string_agg(credit, E'\n' ORDER BY locale) || E'\n'
-                       || string_agg(regexp_replace(caption_html, '<[^>]*>', '', 'g'), E'\n' ORDER BY locale) AS t
-                FROM assets_assetimagelocale GROUP BY image_id
-            ) AS s
-            WHERE s.image_id = i.id
-            """
-        )
-        sql(r"UPDATE assets_assetimage SET search_text = name || E'\n' || search_text")
-        print(f"  images' search_text in {time.perf_counter() - started:.1f} s")
-        rewritten = True
-    if sql("SELECT count(*) FROM categories_category WHERE search_text = ''")[0][0]:
-        started = time.perf_counter()
-        sql(
-            r"""
-            UPDATE categories_category AS c SET search_text = s.t
-            FROM (
-                SELECT category_id, string_agg(name, E'\n' ORDER BY locale) AS t
-                FROM categories_categorylocale WHERE deleted_at IS NULL GROUP BY category_id
-            ) AS s
-            WHERE s.category_id = c.id AND c.search_text = ''
-            """
-        )
-        print(f"  categories' search_text in {time.perf_counter() - started:.1f} s")
-        rewritten = True
+    for table, what, statements in SEARCH_TEXT_FILLS:
+        if sql(f"SELECT count(*) FROM {table} WHERE search_text = ''")[0][0]:
+            started = time.perf_counter()
+            for statement in statements:
+                sql(statement)
+            print(f"  {what}' search_text in {time.perf_counter() - started:.1f} s")
+            rewritten = True
     if rewritten:  # a million rows updated: rewrite the tables without their dead versions
         for table in ("assets_assetimage", "categories_category"):
             sql(f"VACUUM (FULL, ANALYZE) {table}")

@@ -9,7 +9,6 @@ Full run (documented in docs/reliability.md):
     .venv/bin/python -m tools.reliability.concurrency --seconds 30 --clients 16
 """
 
-import argparse
 import random
 import sys
 import threading
@@ -23,9 +22,10 @@ from tools.reliability.harness import (
     Report,
     Result,
     Server,
-    Unavailable,
     files_under,
+    main_of,
     now_iso,
+    options,
     parse_iso,
     png_bytes,
     prepare_database,
@@ -103,26 +103,24 @@ class Workload:
             result.extra["existing_id"] = (result.body.get("details") or {}).get("existing_id")
         return result
 
-    def delete_image(self, c: Client, rng: random.Random) -> Result:
+    def on_an_image(self, c: Client, rng: random.Random, op: str, method: str, path: str) -> Result:
+        """`op` on one of the images seen so far (`{id}` in `path`), or a create while there is none yet."""
         image_id = self.pick_image(rng)
         if image_id is None:
             return self.create_image(c, rng)
-        return c.request("delete_image", "DELETE", f"/assets/images/{image_id}", target=image_id)
+        return c.request(op, method, path.format(id=image_id), target=image_id)
+
+    def delete_image(self, c: Client, rng: random.Random) -> Result:
+        return self.on_an_image(c, rng, "delete_image", "DELETE", "/assets/images/{id}")
 
     def restore_image(self, c: Client, rng: random.Random) -> Result:
-        image_id = self.pick_image(rng)
-        if image_id is None:
-            return self.create_image(c, rng)
-        result = c.request("restore_image", "POST", f"/assets/images/{image_id}/restore", target=image_id)
-        if result.status == 409:
+        result = self.on_an_image(c, rng, "restore_image", "POST", "/assets/images/{id}/restore")
+        if result.op == "restore_image" and result.status == 409:
             result.extra["existing_id"] = (result.body.get("details") or {}).get("existing_id")
         return result
 
     def get_image(self, c: Client, rng: random.Random) -> Result:
-        image_id = self.pick_image(rng)
-        if image_id is None:
-            return self.create_image(c, rng)
-        return c.request("get_image", "GET", f"/assets/images/by-id/{image_id}?include_deleted=true", target=image_id)
+        return self.on_an_image(c, rng, "get_image", "GET", "/assets/images/by-id/{id}?include_deleted=true")
 
     def list_images(self, c: Client, rng: random.Random) -> Result:
         return c.request("list_images", "GET", f"/assets/images?limit={rng.randint(1, 20)}&include_deleted=true")
@@ -472,18 +470,10 @@ def run(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = options(__doc__)
     parser.add_argument("--seconds", type=float, default=30, help="How long the clients run (default: 30).")
     parser.add_argument("--clients", type=int, default=16, help="Concurrent clients (default: 16).")
-    parser.add_argument("--seed", type=int, default=None, help="Seed of the random workload (default: random).")
-    args = parser.parse_args(argv)
-    try:
-        report = run(seconds=args.seconds, clients=args.clients, seed=args.seed)
-    except Unavailable as exc:
-        print(f"cannot run: {exc}", file=sys.stderr)
-        return 2
-    print(report.format())
-    return 0 if report.ok else 1
+    return main_of(run, parser, argv)
 
 
 if __name__ == "__main__":

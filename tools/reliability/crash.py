@@ -16,7 +16,6 @@ Full run (documented in docs/reliability.md):
     .venv/bin/python -m tools.reliability.crash --kills 20
 """
 
-import argparse
 import math
 import os
 import random
@@ -34,11 +33,12 @@ from tools.reliability.harness import (
     Report,
     Result,
     Server,
-    Unavailable,
     file_sha256,
     files_under,
     free_port,
+    main_of,
     manage,
+    options,
     png_bytes,
     prepare_database,
     records_without_their_file,
@@ -308,19 +308,11 @@ def run(*, kills: int = 20, clients: int = 4, file_mb: float = 3.0, seed: int | 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = options(__doc__)
     parser.add_argument("--kills", type=int, default=20, help="How many times the server is killed (default: 20).")
     parser.add_argument("--clients", type=int, default=4, help="Concurrent uploading clients (default: 4).")
     parser.add_argument("--file-mb", type=float, default=3.0, help="Size of each uploaded image in MB (default: 3).")
-    parser.add_argument("--seed", type=int, default=None, help="Seed of the random workload (default: random).")
-    args = parser.parse_args(argv)
-    try:
-        report = run(kills=args.kills, clients=args.clients, file_mb=args.file_mb, seed=args.seed)
-    except Unavailable as exc:
-        print(f"cannot run: {exc}", file=sys.stderr)
-        return 2
-    print(report.format())
-    return 0 if report.ok else 1
+    return main_of(run, parser, argv)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ Everything stays on loopback. Servers run in their own process group, so that a
 kill (or a clean stop) reaches the master and its worker together.
 """
 
+import argparse
 import contextlib
 import hashlib
 import io
@@ -520,3 +521,24 @@ class Report:
             f"figures:\n{figures}\n{self.checks_name}:\n{self.checks.format()}\n"
             f"result: {verdict}"
         )
+
+
+def options(doc: str) -> argparse.ArgumentParser:
+    """The command line of a reliability run, its module docstring as the help."""
+    return argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def main_of(run, parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
+    """Parse the options (plus `--seed`), run, print the report.
+
+    Exit status: 0 when every check held, 1 when one broke, 2 when the run cannot start.
+    """
+    parser.add_argument("--seed", type=int, default=None, help="Seed of the random workload (default: random).")
+    args = parser.parse_args(argv)
+    try:
+        report = run(**vars(args))
+    except Unavailable as exc:
+        print(f"cannot run: {exc}", file=sys.stderr)
+        return 2
+    print(report.format())
+    return 0 if report.ok else 1
