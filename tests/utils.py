@@ -13,3 +13,14 @@ def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (8, 6), color=(200, 30
 
 
 API = "/api/core/v2"
+
+
+def run_together(target, count: int, timeout: float) -> None:
+    """`target(index)` in `count` threads at once; returns when all have ended (or `timeout` passed for each)."""
+    import threading
+
+    threads = [threading.Thread(target=target, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)

@@ -42,6 +42,15 @@ def test_changelist_search_by_hash_and_deleted_filter(admin_client, image):
     assert "Harbour at dawn" in admin_client.get(url, {"status": "deleted"}).content.decode()
 
 
+def image_form(name: str, gravity: str = "center", locales: tuple[dict, ...] = (), **fields) -> dict:
+    """What the image's add or change page posts: its fields, then its captions inline."""
+    data = {"name": name, "gravity": gravity, **fields}
+    data.update({"locales-TOTAL_FORMS": str(len(locales)), "locales-INITIAL_FORMS": "0"})
+    for index, locale in enumerate(locales):
+        data.update({f"locales-{index}-{key}": value for key, value in locale.items()})
+    return data
+
+
 def test_add_page_uploads_through_the_service_and_sanitizes_captions(admin_client):
     url = reverse("admin:assets_assetimage_add")
     assert admin_client.get(url).status_code == 200
@@ -68,13 +77,7 @@ def test_add_page_uploads_through_the_service_and_sanitizes_captions(admin_clien
 
 
 def test_add_page_refuses_a_file_that_is_not_an_image(admin_client):
-    data = {
-        "name": "Not an image",
-        "gravity": "center",
-        "upload": SimpleUploadedFile("x.png", b"plain text, not an image"),
-        "locales-TOTAL_FORMS": "0",
-        "locales-INITIAL_FORMS": "0",
-    }
+    data = image_form("Not an image", upload=SimpleUploadedFile("x.png", b"plain text, not an image"))
     response = admin_client.post(reverse("admin:assets_assetimage_add"), data)
     assert response.status_code == 200
     assert "Upload a JPEG, PNG, GIF or WebP image." in response.content.decode()
@@ -82,7 +85,7 @@ def test_add_page_refuses_a_file_that_is_not_an_image(admin_client):
 
 
 def test_add_page_without_a_file_asks_for_one(admin_client):
-    data = {"name": "No file", "gravity": "center", "locales-TOTAL_FORMS": "0", "locales-INITIAL_FORMS": "0"}
+    data = image_form("No file")
     response = admin_client.post(reverse("admin:assets_assetimage_add"), data)
     assert response.status_code == 200
     assert "Choose an image file." in response.content.decode()
@@ -91,13 +94,8 @@ def test_add_page_without_a_file_asks_for_one(admin_client):
 
 def test_add_page_keeps_the_chosen_file_after_a_form_error(admin_client):
     url = reverse("admin:assets_assetimage_add")
-    data = {
-        "name": "",  # the error: a name is required
-        "gravity": "center",
-        "upload": SimpleUploadedFile("kept.png", image_bytes("PNG", (12, 9))),
-        "locales-TOTAL_FORMS": "0",
-        "locales-INITIAL_FORMS": "0",
-    }
+    # The error: a name is required.
+    data = image_form("", upload=SimpleUploadedFile("kept.png", image_bytes("PNG", (12, 9))))
     response = admin_client.post(url, data)
     assert response.status_code == 200
     html = response.content.decode()
@@ -111,13 +109,7 @@ def test_add_page_keeps_the_chosen_file_after_a_form_error(admin_client):
 
 
 def test_add_page_ignores_a_forged_kept_file(admin_client, image):
-    data = {
-        "name": "Forged",
-        "gravity": "center",
-        "kept_file": "not-a-signed-token",
-        "locales-TOTAL_FORMS": "0",
-        "locales-INITIAL_FORMS": "0",
-    }
+    data = image_form("Forged", kept_file="not-a-signed-token")
     response = admin_client.post(reverse("admin:assets_assetimage_add"), data)
     assert "Choose an image file." in response.content.decode()
     assert not AssetImage.objects.filter(name="Forged").exists()
@@ -129,15 +121,8 @@ def test_change_page_saves_name_gravity_and_captions_through_the_service(admin_c
     calls = []
     real = services.image_update
     monkeypatch.setattr(services, "image_update", lambda **kw: calls.append(kw) or real(**kw))
-    data = {
-        "name": "Harbour at noon",
-        "gravity": "south",
-        "locales-TOTAL_FORMS": "1",
-        "locales-INITIAL_FORMS": "0",
-        "locales-0-locale": "en",
-        "locales-0-credit": "Photo desk",
-        "locales-0-caption_html": "<p>The <b>harbour</b></p>",
-    }
+    caption = {"locale": "en", "credit": "Photo desk", "caption_html": "<p>The <b>harbour</b></p>"}
+    data = image_form("Harbour at noon", "south", (caption,))
     response = admin_client.post(reverse("admin:assets_assetimage_change", args=[image.pk]), data)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert len(calls) == 1
@@ -149,13 +134,7 @@ def test_change_page_saves_name_gravity_and_captions_through_the_service(admin_c
 
 
 def test_add_page_refuses_a_second_live_image_of_the_same_file(admin_client, image):
-    data = {
-        "name": "Duplicate",
-        "gravity": "center",
-        "upload": SimpleUploadedFile("again.png", image_bytes()),
-        "locales-TOTAL_FORMS": "0",
-        "locales-INITIAL_FORMS": "0",
-    }
+    data = image_form("Duplicate", upload=SimpleUploadedFile("again.png", image_bytes()))
     response = admin_client.post(reverse("admin:assets_assetimage_add"), data)
     assert response.status_code == 200
     assert "A live image already uses this file" in response.content.decode()
@@ -437,16 +416,11 @@ def test_history_page_shows_the_caption_edits_with_the_image_name(admin_client, 
 
 
 def test_change_page_says_when_the_sanitizer_removed_something(admin_client, image):
-    data = {
-        "name": "Harbour at dawn",
-        "gravity": "north",
-        "locales-TOTAL_FORMS": "2",
-        "locales-INITIAL_FORMS": "0",
-        "locales-0-locale": "en",
-        "locales-0-caption_html": '<p>Fine <a href="https://example.org">link</a></p>',
-        "locales-1-locale": "fr",
-        "locales-1-caption_html": '<p><span style="color:red">Rouge</span><script>x()</script></p>',
-    }
+    captions = (
+        {"locale": "en", "caption_html": '<p>Fine <a href="https://example.org">link</a></p>'},
+        {"locale": "fr", "caption_html": '<p><span style="color:red">Rouge</span><script>x()</script></p>'},
+    )
+    data = image_form("Harbour at dawn", "north", captions)
     response = admin_client.post(reverse("admin:assets_assetimage_change", args=[image.pk]), data, follow=True)
     text = " | ".join(str(m) for m in response.context["messages"])
     assert "Caption (fr): The caption was cleaned: some text (in a script or style) was removed" in text

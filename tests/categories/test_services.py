@@ -126,11 +126,14 @@ class TestUpdateFields:
             services.category_update(category=category, is_archived=True)
 
 
+def locale_rows(category, *codes: str) -> list[CategoryLocale]:
+    return [CategoryLocale.objects.get(category=category, locale=code) for code in codes]
+
+
 class TestUpdateLocales:
     def test_item_with_id_updates_that_locale(self):
         category = make_category({"en": "News", "fr": "Nouvelles"})
-        en = CategoryLocale.objects.get(category=category, locale="en")
-        fr = CategoryLocale.objects.get(category=category, locale="fr")
+        en, fr = locale_rows(category, "en", "fr")
         services.category_update(
             category=category,
             locales=[
@@ -161,8 +164,7 @@ class TestUpdateLocales:
 
     def test_codes_can_be_swapped_in_one_request(self):
         category = make_category({"en": "English name", "fr": "Nom français"})
-        en = CategoryLocale.objects.get(category=category, locale="en")
-        fr = CategoryLocale.objects.get(category=category, locale="fr")
+        en, fr = locale_rows(category, "en", "fr")
         services.category_update(
             category=category,
             locales=[{"id": en.id, "locale": "fr", "name": "Nom"}, {"id": fr.id, "locale": "en", "name": "Name"}],
@@ -172,8 +174,7 @@ class TestUpdateLocales:
 
     def test_taking_the_code_of_a_locale_left_out_deletes_that_locale(self):
         category = make_category({"en": "News", "fr": "Nouvelles"})
-        en = CategoryLocale.objects.get(category=category, locale="en")
-        fr = CategoryLocale.objects.get(category=category, locale="fr")
+        en, fr = locale_rows(category, "en", "fr")
         services.category_update(category=category, locales=[{"id": en.id, "locale": "fr", "name": "Actualités"}])
         assert live(category) == {"fr": "Actualités"}
         assert CategoryLocale.objects.get(pk=fr.pk).deleted_at is not None

@@ -104,6 +104,16 @@ class TestHtmlToText:
             ("<p>wo<strong>rd</strong></p>", "word"),
             ('<a href="https://e.com">link</a><!-- note -->', "link"),
             ("plain text", "plain text"),
+            # Tags go, entities are decoded, whitespace collapses.
+            (
+                "<p>Fish &amp; chips at <em>Brighton</em>,\n  2024</p><p>Second&nbsp;line</p>",
+                "Fish & chips at Brighton, 2024 Second line",
+            ),
+            # Paragraphs, breaks and list items stay apart; inline tags join their neighbours.
+            ("<p>one</p><p>two</p>three<br>four<ul><li>five</li><li>six</li></ul>", "one two three four five six"),
+            ("<p>Photo<em>s</em> of <strong>the</strong> day</p>", "Photos of the day"),
+            ("<p>a<script>alert(1)</script><style>p{}</style>b</p>", "ab"),
+            ("<p>a</p>\n<p>b</p>", "a b"),
         ],
     )
     def test_plain_text(self, html, text):

@@ -6,7 +6,6 @@ from django.test import override_settings
 from assets.models import AssetImage
 from core import search
 from core.exceptions import BadRequest
-from core.sanitize import html_to_text
 from references.models import Reference
 from references.selectors import reference_search
 from tests.factories import AssetImageFactory
@@ -29,26 +28,6 @@ class TestCleanTerm:
 
 def test_joined_leaves_out_empty_parts():
     assert search.joined(["Harbour", "", "Agency", ""]) == "Harbour\nAgency"
-
-
-class TestHtmlToText:
-    def test_tags_go_entities_are_decoded_whitespace_collapses(self):
-        html = "<p>Fish &amp; chips at <em>Brighton</em>,\n  2024</p><p>Second&nbsp;line</p>"
-        assert html_to_text(html) == "Fish & chips at Brighton, 2024 Second line"
-
-    def test_paragraphs_breaks_and_list_items_stay_apart(self):
-        assert html_to_text("<p>one</p><p>two</p>three<br>four<ul><li>five</li><li>six</li></ul>") == (
-            "one two three four five six"
-        )
-
-    def test_inline_tags_join_their_neighbours_as_a_reader_sees_them(self):
-        assert html_to_text("<p>Photo<em>s</em> of <strong>the</strong> day</p>") == "Photos of the day"
-
-    def test_script_and_style_content_is_not_text(self):
-        assert html_to_text("<p>a<script>alert(1)</script><style>p{}</style>b</p>") == "ab"
-
-    def test_empty(self):
-        assert html_to_text("") == ""
 
 
 @pytest.mark.django_db

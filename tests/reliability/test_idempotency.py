@@ -26,7 +26,7 @@ from core.services import api_key_create
 from references.models import Reference
 from tests.factories import stored_file
 from tests.reliability.helpers import http, server_process
-from tests.utils import API
+from tests.utils import API, run_together
 
 
 @dataclass(frozen=True)
@@ -139,11 +139,7 @@ def test_concurrent_retries_make_one_entity_and_identical_answers(client_for, ma
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    run_together(worker, workers, timeout=120)
     assert not errors
     assert {status for status, _ in answers} == {201}
     assert all(answer == answers[0] for answer in answers)

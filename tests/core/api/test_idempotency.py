@@ -10,7 +10,7 @@ from django.utils import timezone
 from assets.models import AssetImage
 from core.models import IdempotencyRecord
 from tests.factories import stored_file
-from tests.utils import API, image_bytes
+from tests.utils import API, image_bytes, run_together
 
 LIST = f"{API}/assets/images"
 
@@ -151,11 +151,7 @@ def test_concurrent_retries_create_one_image(client_for, make_key):
         finally:
             thread_connection.close()
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_together(worker, threads_count, timeout=60)
     assert all(answer is not None for answer in answers)
     assert {status for status, _ in answers} == {201}
     assert all(answer == answers[0] for answer in answers)

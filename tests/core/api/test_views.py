@@ -3,13 +3,18 @@
 import pytest
 
 
+def json_ok(client, path: str):
+    """The body of a 200 JSON answer to a GET without a key."""
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    return response.json()
+
+
 @pytest.mark.django_db
 class TestHealthz:
     def test_alive_without_key(self, client):
-        response = client.get("/healthz")
-        assert response.status_code == 200
-        assert response["Content-Type"] == "application/json"
-        assert response.json() == {"status": "ok"}
+        assert json_ok(client, "/healthz") == {"status": "ok"}
 
     def test_does_not_touch_the_database(self, client, django_assert_num_queries):
         with django_assert_num_queries(0):
@@ -22,10 +27,7 @@ class TestHealthz:
 @pytest.mark.django_db
 class TestReadyz:
     def test_ready_without_key(self, client):
-        response = client.get("/readyz")
-        assert response.status_code == 200
-        assert response["Content-Type"] == "application/json"
-        assert response.json() == {"status": "ok", "checks": {"database": "ok", "storage": "ok"}}
+        assert json_ok(client, "/readyz") == {"status": "ok", "checks": {"database": "ok", "storage": "ok"}}
 
     def test_storage_failure_is_503(self, client, monkeypatch):
         class UnreachableStorage:
