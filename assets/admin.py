@@ -38,6 +38,7 @@ from assets.renditions.selectors import rendition_url
 from core.admin import (
     DeletedFilter,
     HistoryAdminMixin,
+    NarrowingFilter,
     ServiceItemsFormSet,
     ServiceSaveAdminMixin,
     SoftDeleteAdminMixin,
@@ -284,20 +285,17 @@ class MissingCaptionFilter(admin.SimpleListFilter):
         return queryset.filter(~Exists(captioned))
 
 
-class CreditFilter(admin.SimpleListFilter):
+def _credited():
+    return Exists(AssetImageLocale.objects.filter(image=OuterRef("pk")).exclude(credit=""))
+
+
+class CreditFilter(NarrowingFilter):
     title = "credit"
     parameter_name = "credit"
-
-    def lookups(self, request, model_admin):
-        return [("none", "No credit"), ("some", "Has a credit")]
-
-    def queryset(self, request, queryset):
-        credited = Exists(AssetImageLocale.objects.filter(image=OuterRef("pk")).exclude(credit=""))
-        if self.value() == "none":
-            return queryset.filter(~credited)
-        if self.value() == "some":
-            return queryset.filter(credited)
-        return queryset
+    narrowings = {
+        "none": ("No credit", lambda queryset: queryset.filter(~_credited())),
+        "some": ("Has a credit", lambda queryset: queryset.filter(_credited())),
+    }
 
 
 @admin.register(AssetImage)

@@ -6,6 +6,8 @@ live/deleted filter), its actions (soft delete, restore: the app's services)
 and no hard delete; `adopt` makes the admin's form instance the saved row.
 """
 
+from collections.abc import Callable
+from operator import methodcaller
 from urllib.parse import quote
 from urllib.parse import unquote as url_unquote
 
@@ -113,7 +115,27 @@ class HistoryAdminMixin(AuditlogHistoryAdminMixin):
         return TemplateResponse(request, self.auditlog_history_template, context)
 
 
-class DeletedFilter(admin.SimpleListFilter):
+class NarrowingFilter(admin.SimpleListFilter):
+    """A list filter whose choices each narrow the queryset their own way.
+
+    `narrowings` maps each choice's value to its label and what it does to the
+    queryset (a function of it); no choice made, nothing narrowed.
+    """
+
+    narrowings: dict[str, tuple[str, Callable]] = {}
+
+    def chosen(self) -> str | None:
+        return self.value()
+
+    def lookups(self, request, model_admin):
+        return [(value, label) for value, (label, _narrow) in self.narrowings.items()]
+
+    def queryset(self, request, queryset):
+        choice = self.narrowings.get(self.chosen())
+        return choice[1](queryset) if choice else queryset
+
+
+class DeletedFilter(NarrowingFilter):
     """Live / deleted / all, for admins whose queryset is `all_objects`.
 
     The default is the admin's `deleted_filter_default` ("live" unless it says otherwise).
@@ -121,30 +143,27 @@ class DeletedFilter(admin.SimpleListFilter):
 
     title = "status"
     parameter_name = "status"
+    narrowings = {
+        "live": ("Live", methodcaller("alive")),
+        "deleted": ("Deleted", methodcaller("deleted")),
+        "all": ("All", lambda queryset: queryset),
+    }
 
     def __init__(self, request, params, model, model_admin):
         self.default = getattr(model_admin, "deleted_filter_default", "live")
         super().__init__(request, params, model, model_admin)
 
-    def lookups(self, request, model_admin):
-        return [("live", "Live"), ("deleted", "Deleted"), ("all", "All")]
+    def chosen(self) -> str | None:
+        return self.value() or self.default
 
     def choices(self, changelist):
-        value = self.value() or self.default
+        value = self.chosen()
         for lookup, title in self.lookup_choices:
             yield {
                 "selected": value == lookup,
                 "query_string": changelist.get_query_string({self.parameter_name: lookup}),
                 "display": title,
             }
-
-    def queryset(self, request, queryset):
-        value = self.value() or self.default
-        if value == "live":
-            return queryset.alive()
-        if value == "deleted":
-            return queryset.deleted()
-        return queryset
 
 
 class ServiceItemsFormSet(forms.BaseInlineFormSet):
@@ -251,26 +270,29 @@ class SoftDeleteAdminMixin:
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    def apply_each(self, request, objects, apply, refused: str = "") -> int:
+        """`apply` to each object; how many it went through for. A refusal is said with `refused`
+        (a template of `obj` and `reason`), or passed over when there is none."""
+        done = 0
+        for obj in objects:
+            try:
+                apply(obj)
+                done += 1
+            except DomainError as exc:
+                if refused:
+                    self.message_user(request, refused.format(obj=obj, reason=" ".join(exc.messages())), messages.ERROR)
+        return done
+
     @admin.action(description="Soft delete the selected %(verbose_name_plural)s")
     def soft_delete_selected(self, request, queryset):
-        done = 0
-        for obj in queryset.alive():
-            try:
-                self.soft_delete_one(obj)
-                done += 1
-            except DomainError:
-                pass  # deleted meanwhile by someone else: nothing left to do
+        # A refusal: deleted meanwhile by someone else, nothing left to do.
+        done = self.apply_each(request, queryset.alive(), self.soft_delete_one)
         self.message_user(request, f"Soft-deleted {done} {model_ngettext(self.opts, done)}.", messages.SUCCESS)
 
     @admin.action(description="Restore the selected %(verbose_name_plural)s")
     def restore_selected(self, request, queryset):
-        done = 0
-        for obj in queryset.deleted():
-            try:
-                self.restore_one(obj)
-                done += 1
-            except DomainError as exc:
-                self.message_user(request, f"“{obj}” was not restored: {' '.join(exc.messages())}", messages.ERROR)
+        refused = "“{obj}” was not restored: {reason}"
+        done = self.apply_each(request, queryset.deleted(), self.restore_one, refused)
         self.message_user(request, f"Restored {done} {model_ngettext(self.opts, done)}.", messages.SUCCESS)
 
 

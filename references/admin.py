@@ -1,10 +1,12 @@
 """The editors' admin for references, through the same services and rules as the API."""
 
+from operator import methodcaller
+
 from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 
-from core.admin import HistoryAdminMixin
+from core.admin import HistoryAdminMixin, NarrowingFilter
 from core.admin_search import SearchAdminMixin
 from core.exceptions import DomainError
 from core.validators import validate_urn
@@ -16,19 +18,10 @@ from references.validators import validate_external_id, validate_provider
 _FORM_FIELD = {"id": "external_id"}
 
 
-class ExpiredFilter(admin.SimpleListFilter):
+class ExpiredFilter(NarrowingFilter):
     title = "status"
     parameter_name = "status"
-
-    def lookups(self, request, model_admin):
-        return [("live", "Live"), ("expired", "Expired")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "live":
-            return queryset.live()
-        if self.value() == "expired":
-            return queryset.expired()
-        return queryset
+    narrowings = {"live": ("Live", methodcaller("live")), "expired": ("Expired", methodcaller("expired"))}
 
 
 class ReferenceForm(forms.ModelForm):
