@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from assets.models import AssetImage, AssetImageLocale
 from tests.factories import AssetImageFactory, AssetImageLocaleFactory, StoredFileFactory, stored_file
-from tests.utils import API, image_bytes
+from tests.utils import API, assert_error, image_bytes
 
 IMAGES = f"{API}/assets/images"
 MISSING = "00000000-0000-0000-0000-000000000000"
@@ -242,16 +242,14 @@ class TestGet:
     )
     def test_unknown_is_404(self, api, image, path):
         response = api.get(f"{IMAGES}/{path}")
-        assert response.status_code == 404
-        assert response.json() == {"error": "Entity not found"}
+        assert_error(response, 404, "Entity not found")
 
     @pytest.mark.parametrize(
         "raw", ["12", "not-a-uuid", MISSING + "0", "{" + MISSING + "}", "urn:uuid:" + MISSING, MISSING.replace("-", "")]
     )
     def test_bad_uuid_is_400(self, api, raw):
         response = api.get(f"{IMAGES}/by-id/{raw}")
-        assert response.status_code == 400
-        assert response.json() == {"error": "Invalid uuid sent"}
+        assert_error(response, 400, "Invalid uuid sent")
 
     @pytest.mark.parametrize("raw", ["abc", "g" * 64, "a" * 63, "a" * 65, "a" * 64 + "%0A"])
     def test_bad_hash_is_400(self, api, raw):
@@ -264,8 +262,7 @@ class TestGet:
     def test_key_with_a_nul_character_is_404_not_500(self, api, image, key):
         # PostgreSQL refuses NUL in text parameters: no stored key has one.
         response = api.get(f"{IMAGES}/by-key/{key}")
-        assert response.status_code == 404
-        assert response.json() == {"error": "Entity not found"}
+        assert_error(response, 404, "Entity not found")
 
     def test_file_without_image_is_404(self, api, file_key):
         assert api.get(f"{IMAGES}/by-key/{file_key}").status_code == 404
@@ -340,16 +337,14 @@ class TestDelete:
     def test_again_is_404(self, api, image):
         api.delete(f"{IMAGES}/{image['id']}")
         response = api.delete(f"{IMAGES}/{image['id']}")
-        assert response.status_code == 404
-        assert response.json() == {"error": "Entity not found"}
+        assert_error(response, 404, "Entity not found")
 
     def test_unknown_is_404(self, api):
         assert api.delete(f"{IMAGES}/{MISSING}").status_code == 404
 
     def test_bad_uuid_is_400(self, api):
         response = api.delete(f"{IMAGES}/nope")
-        assert response.status_code == 400
-        assert response.json() == {"error": "Invalid uuid sent"}
+        assert_error(response, 400, "Invalid uuid sent")
 
 
 @pytest.mark.django_db
@@ -380,8 +375,7 @@ class TestRestore:
 
     def test_unknown_is_404(self, api):
         response = self.restore(api, MISSING)
-        assert response.status_code == 404
-        assert response.json() == {"error": "Entity not found"}
+        assert_error(response, 404, "Entity not found")
 
     def test_bad_uuid_is_400(self, api):
         assert self.restore(api, "xyz").json() == {"error": "Invalid uuid sent"}
@@ -503,15 +497,13 @@ class TestAccess:
     @pytest.mark.parametrize(("method", "path", "need"), ENDPOINTS)
     def test_no_key_is_401(self, client_for, method, path, need):
         response = getattr(client_for(), method)(path)
-        assert response.status_code == 401
-        assert response.json() == {"error": "Unauthorized API KEY"}
+        assert_error(response, 401, "Unauthorized API KEY")
 
     @pytest.mark.parametrize(("method", "path", "need"), ENDPOINTS)
     def test_the_other_asset_role_is_403(self, client_for, make_key, method, path, need):
         other = "assets:write" if need == "read" else "assets:read"
         response = getattr(client_for(make_key(other, "categories:read", "categories:write")), method)(path)
-        assert response.status_code == 403
-        assert response.json() == {"error": "Unauthorized roles"}
+        assert_error(response, 403, "Unauthorized roles")
 
     @pytest.mark.parametrize(("method", "path", "need"), ENDPOINTS)
     def test_the_right_role_passes(self, client_for, make_key, method, path, need):

@@ -12,7 +12,7 @@ from PIL import Image
 from assets import services
 from assets.models import StoredFile
 from assets.storage import HashedUpload
-from tests.utils import API, image_bytes
+from tests.utils import API, assert_error, image_bytes
 
 UPLOAD = f"{API}/assets/images/upload"
 FORMATS = [
@@ -190,13 +190,11 @@ class TestRefused:
 class TestAccess:
     def test_read_role_is_403(self, client_for, make_key):
         response = upload(client_for(make_key("assets:read")), image_bytes())
-        assert response.status_code == 403
-        assert response.json() == {"error": "Unauthorized roles"}
+        assert_error(response, 403, "Unauthorized roles")
 
     def test_no_key_is_401(self, client_for, settings):
         response = upload(client_for(), image_bytes())
-        assert response.status_code == 401
-        assert response.json() == {"error": "Unauthorized API KEY"}
+        assert_error(response, 401, "Unauthorized API KEY")
         assert stored_files(settings) == []
 
     def test_write_role_is_enough(self, client_for, make_key):

@@ -9,7 +9,7 @@ from categories.models import Category, CategoryLocale
 from categories.services import category_soft_delete, category_update
 from tests.categories.factories import SVG, make_category
 from tests.categories.refusals import refuse
-from tests.utils import API
+from tests.utils import API, assert_error
 
 pytestmark = pytest.mark.django_db
 
@@ -159,8 +159,7 @@ class TestRead:
     def test_a_deleted_category_is_a_404_unless_include_deleted(self, api, category):
         category_soft_delete(category=category)
         response = api.get(detail(category))
-        assert response.status_code == 404
-        assert response.json() == {"error": "Entity not found"}
+        assert_error(response, 404, "Entity not found")
         response = api.get(detail(category), {"include_deleted": "1"})
         assert response.status_code == 200
         assert response.json()["data"]["deleted_at"].endswith("Z")
@@ -338,14 +337,12 @@ class TestErrorsOfEveryEndpoint:
     def test_no_key_or_a_bad_key_is_a_401_even_with_a_bad_uuid(self, client_for, method, template, _role):
         for client in (client_for(None), client_for("nope.nope")):
             response = getattr(client, method)(self.url(template, "not-a-uuid"), {}, format="json")
-            assert response.status_code == 401
-            assert response.json() == {"error": "Unauthorized API KEY"}
+            assert_error(response, 401, "Unauthorized API KEY")
 
     @pytest.mark.parametrize(("method", "template", "_role"), [e for e in ENDPOINTS if e[1] != URL])
     def test_a_bad_uuid_is_a_400(self, api, method, template, _role):
         response = getattr(api, method)(self.url(template, "12345"), {}, format="json")
-        assert response.status_code == 400
-        assert response.json() == {"error": "Invalid uuid sent"}
+        assert_error(response, 400, "Invalid uuid sent")
 
     @pytest.mark.parametrize(("method", "template", "_role"), ENDPOINTS)
     def test_the_wrong_role_is_a_403(self, client_for, make_key, category, method, template, _role):

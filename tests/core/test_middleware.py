@@ -3,6 +3,7 @@
 import pytest
 
 from core.middleware import is_api_request
+from tests.utils import assert_error
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +22,7 @@ def test_an_api_request_gets_no_session_user_or_messages(api):
 
 def test_an_admins_session_cookie_does_not_open_the_api(admin_client):
     response = admin_client.get(f"{API}/references/x:1")
-    assert response.status_code == 401
-    assert response.json() == {"error": "Unauthorized API KEY"}
+    assert_error(response, 401, "Unauthorized API KEY")
 
 
 def test_the_admin_still_has_its_session_user_and_messages(admin_client, admin_user):

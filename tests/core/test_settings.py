@@ -1,28 +1,17 @@
 """Settings come from the environment and refuse an unsafe production start (STYLE §8)."""
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.utils import run_python
 
 
 def import_settings(**env: str) -> subprocess.CompletedProcess:
     """Import the settings module in a fresh interpreter with only the given environment."""
-    # LOCAL_ENV_FILE="": not the developer's .env.local (tasks.py run), which sets DEBUG.
-    clean = {"PATH": os.environ.get("PATH", ""), "LOCAL_ENV_FILE": "", **env}
-    return subprocess.run(
-        [sys.executable, "-c", "import backoffice.settings as s; print(s.DEBUG, s.DATABASES['default']['ENGINE'])"],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    code = "import backoffice.settings as s; print(s.DEBUG, s.DATABASES['default']['ENGINE'])"
+    return run_python("-c", code, env=env)
 
 
 class TestSecretKey:

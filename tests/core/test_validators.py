@@ -63,27 +63,7 @@ INVALID_TAGS = [
 ]
 
 
-def assert_accepted(predicate, validator, value) -> None:
-    assert predicate(value)
-    validator(value)  # raises nothing
-
-
-def assert_refused(predicate, validator, value, code: str) -> None:
-    assert not predicate(value)
-    with pytest.raises(ValidationError) as info:
-        validator(value)
-    assert info.value.code == code
-
-
 class TestLanguageTags:
-    @pytest.mark.parametrize("tag", VALID_TAGS)
-    def test_well_formed(self, tag):
-        assert_accepted(is_language_tag, validate_language_tag, tag)
-
-    @pytest.mark.parametrize("tag", INVALID_TAGS)
-    def test_not_well_formed(self, tag):
-        assert_refused(is_language_tag, validate_language_tag, tag, "invalid_locale")
-
     @pytest.mark.parametrize(
         ("raw", "canonical"),
         [
@@ -152,15 +132,34 @@ INVALID_URNS = [
 ]
 
 
+# Each validator: its predicate, the model field validator, the error code of a refusal.
+VALIDATORS = {
+    "locale": (is_language_tag, validate_language_tag, "invalid_locale"),
+    "urn": (is_urn, validate_urn, "invalid_urn"),
+}
+
+
+class TestValidators:
+    @pytest.mark.parametrize(
+        ("kind", "value"), [("locale", tag) for tag in VALID_TAGS] + [("urn", value) for value in VALID_URNS]
+    )
+    def test_accepted(self, kind, value):
+        predicate, validator, _code = VALIDATORS[kind]
+        assert predicate(value)
+        validator(value)  # raises nothing
+
+    @pytest.mark.parametrize(
+        ("kind", "value"), [("locale", tag) for tag in INVALID_TAGS] + [("urn", value) for value in INVALID_URNS]
+    )
+    def test_refused(self, kind, value):
+        predicate, validator, code = VALIDATORS[kind]
+        assert not predicate(value)
+        with pytest.raises(ValidationError) as info:
+            validator(value)
+        assert info.value.code == code
+
+
 class TestURNs:
-    @pytest.mark.parametrize("value", VALID_URNS)
-    def test_valid(self, value):
-        assert_accepted(is_urn, validate_urn, value)
-
-    @pytest.mark.parametrize("value", INVALID_URNS)
-    def test_invalid(self, value):
-        assert_refused(is_urn, validate_urn, value, "invalid_urn")
-
     def test_exactly_255_characters_is_allowed(self):
         value = "urn:example:" + "a" * (255 - len("urn:example:"))
         assert len(value) == 255 and is_urn(value)
@@ -172,17 +171,25 @@ def _case_only_repeat(tag: str) -> bool:
     return len({s.lower() for s in subtags}) < len(set(subtags))
 
 
+PATTERNS = {"locale": LANGUAGE_TAG_PATTERN, "urn": URN_PATTERN}
+# (pattern, value): what the validators accept, then the strings they refuse within the schema's maxLength.
+ACCEPTED = [("locale", tag) for tag in VALID_TAGS] + [("urn", value) for value in VALID_URNS]
+REFUSED = [("locale", tag) for tag in INVALID_TAGS if isinstance(tag, str) and len(tag) <= 64] + [
+    ("urn", value) for value in INVALID_URNS if isinstance(value, str) and len(value) <= 255
+]
+
+
 class TestSchemaPatterns:
     """The schema's ECMA-262 patterns say what is_language_tag and is_urn say (JSON Schema: one regex, no flags)."""
 
-    @pytest.mark.parametrize("tag", VALID_TAGS)
-    def test_pattern_accepts_the_well_formed_tags(self, tag):
-        assert re.fullmatch(LANGUAGE_TAG_PATTERN, tag)
+    @pytest.mark.parametrize(("pattern", "value"), ACCEPTED)
+    def test_pattern_accepts_what_the_validator_accepts(self, pattern, value):
+        assert re.fullmatch(PATTERNS[pattern], value)
 
-    @pytest.mark.parametrize("tag", [tag for tag in INVALID_TAGS if isinstance(tag, str) and len(tag) <= 64])
-    def test_pattern_refuses_the_others(self, tag):
+    @pytest.mark.parametrize(("pattern", "value"), REFUSED)
+    def test_pattern_refuses_the_others(self, pattern, value):
         # `$` before a final newline: ECMA-262 never matches there; fullmatch is Python's way to say the same.
-        assert not re.fullmatch(LANGUAGE_TAG_PATTERN, tag)
+        assert not re.fullmatch(PATTERNS[pattern], value)
 
     @settings(max_examples=300, database=None, deadline=None)
     @given(st.from_regex(LANGUAGE_TAG_PATTERN, fullmatch=True).filter(lambda t: len(t) <= 64))
@@ -197,14 +204,6 @@ class TestSchemaPatterns:
         tag = "-".join(parts)
         if not _case_only_repeat(tag):
             assert bool(re.fullmatch(LANGUAGE_TAG_PATTERN, tag)) == is_language_tag(tag)
-
-    @pytest.mark.parametrize("value", VALID_URNS)
-    def test_urn_pattern_accepts_valid_urns(self, value):
-        assert re.fullmatch(URN_PATTERN, value)
-
-    @pytest.mark.parametrize("value", [v for v in INVALID_URNS if isinstance(v, str) and len(v) <= 255])
-    def test_urn_pattern_refuses_the_others(self, value):
-        assert not re.fullmatch(URN_PATTERN, value)
 
     @settings(max_examples=300, database=None, deadline=None)
     @given(st.from_regex(URN_PATTERN, fullmatch=True).filter(lambda v: len(v) <= 255))

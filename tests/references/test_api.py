@@ -13,7 +13,7 @@ from django.utils import timezone
 from core.models import AuditLogEntry
 from references.models import Reference
 from tests.references.factories import ReferenceFactory
-from tests.utils import API
+from tests.utils import API, assert_error
 
 pytestmark = pytest.mark.django_db
 
@@ -72,8 +72,7 @@ class TestAuthentication:
     def test_no_key_or_a_bad_key_is_401(self, client_for, method, path):
         for client in (client_for(None), client_for("nope.nope"), client_for("garbage")):
             response = getattr(client, method)(path, {"refs": ["x:1"]}, format="json")
-            assert response.status_code == 401
-            assert response.json() == {"error": "Unauthorized API KEY"}
+            assert_error(response, 401, "Unauthorized API KEY")
 
     def test_authentication_comes_before_validation(self, client_for):
         response = client_for(None).post(CREATE, {"provider": "BAD"}, format="json")
@@ -90,8 +89,7 @@ class TestRoles:
         ReferenceFactory(provider="x", external_id="1")
         assert create(reader).status_code == 403
         response = reader.delete(f"{API}/references/x:1")
-        assert response.status_code == 403
-        assert response.json() == {"error": "Unauthorized roles"}
+        assert_error(response, 403, "Unauthorized roles")
         assert Reference.objects.count() == 1
 
     def test_a_read_key_can_get_and_lookup(self, reader):
@@ -103,8 +101,7 @@ class TestRoles:
         ReferenceFactory(provider="x", external_id="1")
         assert writer.get(f"{API}/references/x:1").status_code == 403
         response = lookup(writer, ["x:1"])
-        assert response.status_code == 403
-        assert response.json() == {"error": "Unauthorized roles"}
+        assert_error(response, 403, "Unauthorized roles")
 
     def test_a_write_key_can_create_and_delete(self, writer):
         assert create(writer).status_code == 201
@@ -303,8 +300,7 @@ class TestGet:
         ReferenceFactory(provider="x", external_id="1")
         ReferenceFactory(provider="x", external_id="gone", expired=True)
         response = api.get(f"{API}/references/{ref}")
-        assert response.status_code == 404
-        assert response.json() == {"error": "Entity not found"}
+        assert_error(response, 404, "Entity not found")
 
     def test_get_on_lookup_is_405_not_a_ref(self, api):
         # "lookup" has no colon, so it can never name a reference: the route is the lookup's.

@@ -26,7 +26,7 @@ from core.services import api_key_create
 from references.models import Reference
 from tests.factories import stored_file
 from tests.reliability.helpers import http, server_process
-from tests.utils import API, run_together
+from tests.utils import API, assert_error, run_together
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,7 @@ class TestRetries:
         body = create.body()
         assert post(api, create, body).status_code == 201
         response = post(api, create, create.other_body(body))
-        assert response.status_code == 422
-        assert response.json() == {"error": "Idempotency key reused with a different request"}
+        assert_error(response, 422, "Idempotency key reused with a different request")
         assert create.count() == 1
 
     def test_the_answer_is_in_the_database(self, api, create):

@@ -1,10 +1,8 @@
 """Production settings (issue 7, item 9): check --deploy, security headers, the admin behind login and CSRF."""
 
-import os
 import re
 import secrets
 import subprocess
-import sys
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -12,7 +10,7 @@ from django.test import Client
 
 from categories.models import Category
 from tests.reliability.helpers import ROOT
-from tests.utils import API
+from tests.utils import API, run_python
 
 # Stand-ins for the README's elided values (`…`); check --deploy connects to none of them.
 STAND_INS = {
@@ -38,14 +36,7 @@ def readme_production_env() -> dict[str, str]:
 
 
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env={"PATH": os.environ.get("PATH", ""), "LOCAL_ENV_FILE": "", **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_python("manage.py", *args, env=env, timeout=120)
 
 
 class TestCheckDeploy:
@@ -75,14 +66,7 @@ class TestCheckDeploy:
             "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, "
             "s.SECURE_HSTS_SECONDS, s.SECURE_PROXY_SSL_HEADER is not None)"
         )
-        result = subprocess.run(
-            [sys.executable, "-c", code],
-            cwd=ROOT,
-            env={"PATH": os.environ.get("PATH", ""), "LOCAL_ENV_FILE": "", **env},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        result = run_python("-c", code, env=env)
         assert result.stdout.split() == ["False", "True", "True", "True", "31536000", "True"], result.stderr
 
 

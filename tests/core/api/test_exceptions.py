@@ -16,7 +16,7 @@ from core.api.throttling import APIKeyRateThrottle
 from core.api.views import handler400, handler403, handler404, handler500
 from core.timestamps import rfc3339
 from tests.factories import AssetImageFactory
-from tests.utils import API, image_bytes
+from tests.utils import API, assert_error, image_bytes
 
 LIST = f"{API}/assets/images"
 
@@ -75,13 +75,11 @@ class TestUnknownURLsAndMethods:
 
     def test_missing_entity_is_entity_not_found(self, api):
         response = api.get(f"{LIST}/by-id/00000000-0000-0000-0000-000000000000")
-        assert response.status_code == 404
-        assert response.json() == {"error": "Entity not found"}
+        assert_error(response, 404, "Entity not found")
 
     def test_bad_uuid(self, api):
         response = api.get(f"{LIST}/by-id/12")
-        assert response.status_code == 400
-        assert response.json() == {"error": "Invalid uuid sent"}
+        assert_error(response, 400, "Invalid uuid sent")
 
 
 @pytest.mark.django_db
@@ -180,8 +178,7 @@ class TestServerErrors:
     def test_unexpected_exception_is_a_bare_500(self, api, broken_list, settings, debug):
         settings.DEBUG = debug
         response = api.get(LIST)
-        assert response.status_code == 500
-        assert response.json() == {"error": "Internal server error"}
+        assert_error(response, 500, "Internal server error")
         assert b"secret internals" not in response.content
 
     def test_the_error_is_logged(self, api, broken_list, caplog):
@@ -222,8 +219,7 @@ class TestRateLimit:
         assert api.get(LIST).status_code == 200
         assert api.get(LIST).status_code == 200
         response = api.get(LIST)
-        assert response.status_code == 429
-        assert response.json() == {"error": "Too many requests"}
+        assert_error(response, 429, "Too many requests")
         retry_after = int(response["Retry-After"])
         assert 1 <= retry_after <= 60
 

@@ -8,6 +8,7 @@ from django.test import override_settings
 
 from core.api import throttling
 from core.api.throttling import APIKeyRateThrottle
+from tests.utils import assert_error
 
 REDIS_URL = "redis://127.0.0.1:6379/9"
 
@@ -129,8 +130,7 @@ class TestFailedAuthentications:
         for attempt in range(3):
             assert self._get(client_for, f"wrong{attempt}.guess").status_code == 401
         response = self._get(client_for, "wrong4.guess")
-        assert response.status_code == 429
-        assert response.json() == {"error": "Too many requests"}
+        assert_error(response, 429, "Too many requests")
         assert 1 <= int(response["Retry-After"]) <= 60
         # Even the right key: guessing must not go on from a blocked address.
         assert self._get(client_for, admin_key).status_code == 429
