@@ -25,7 +25,8 @@ Results are also written to tools/bench/results/run-<time>.json.
 
 The pieces: fill.py (the data), servers.py (the two servers), load.py
 (endpoints, wrk, CPU, uploads), report.py (the table and the checks);
-this module parses the options and runs them in order.
+this module parses the options and runs them in order, a function a phase
+(configure, fill, the query counts and CPU times, load, report, save).
 """
 
 import argparse
@@ -37,8 +38,10 @@ import statistics
 import sys
 import time
 import uuid
+from dataclasses import dataclass
+from pathlib import Path
 
-from tools.bench.common import DEFAULT_CACHE_URL, FULL, QUICK, RESULTS, ROOT
+from tools.bench.common import DEFAULT_CACHE_URL, FULL, QUICK, RESULTS, ROOT, Size
 from tools.bench.load import (
     CPU_ENDPOINTS,
     Profiler,
@@ -109,11 +112,24 @@ def make_api_key() -> str:
     return raw
 
 
-def main() -> None:
-    args = parse_args()
+@dataclass
+class Setup:
+    """What every phase of a run reads: the options and what they come to."""
+
+    args: argparse.Namespace
+    size: Size
+    duration: int
+    rounds: int
+    database_url: str
+    wrk: str
+    media_root: Path
+    cache_url: str
+    env: dict
+
+
+def configure(args: argparse.Namespace) -> Setup:
+    """The run's settings from its options; exits when PostgreSQL or wrk is missing."""
     size = QUICK if args.quick else FULL
-    duration = args.duration or size.duration
-    rounds = args.rounds or size.rounds
     database_url = args.database_url or (
         "postgres://postgres@127.0.0.1:5432/" + ("bench_quick" if args.quick else "bench")
     )
@@ -126,57 +142,153 @@ def main() -> None:
     if args.cache_url and not cache_url:
         print(f"no Redis at {args.cache_url}: the servers use the local-memory cache (one per process)")
     env = server_env(database_url, cache_url, media_root, args.workers, args.threads, args.connections)
+    return Setup(
+        args=args,
+        size=size,
+        duration=args.duration or size.duration,
+        rounds=args.rounds or size.rounds,
+        database_url=database_url,
+        wrk=wrk,
+        media_root=media_root,
+        cache_url=cache_url,
+        env=env,
+    )
 
-    started = time.perf_counter()
+
+def fill(setup: Setup, started: float) -> None:
+    """The database, created if missing, with the run's data (a filled one is reused)."""
     from tools.bench.category_pagination import ensure_database
 
-    ensure_database(database_url)
-    setup_django(env)
+    ensure_database(setup.database_url)
+    setup_django(setup.env)
     from tools.bench.fill import fill_all
 
     # What an interrupted run may have left (images on spare files, uploads) would not match the counts.
     release_spare_files()
-    forget_uploads(media_root)
+    forget_uploads(setup.media_root)
+    size = setup.size
     fill_all(
         images=size.images,
         spares=size.spares,
         categories=size.categories,
         references=size.references,
-        refill=args.refill,
+        refill=setup.args.refill,
     )
     print(f"data ready in {time.perf_counter() - started:.0f} s")
-    api_key = make_api_key()
-    spares = spare_file_keys()
+
+
+def wanted_names(args: argparse.Namespace) -> set[str] | None:
+    """The endpoints (and 'uploads') asked for with --only; None: all of them."""
+    return {name.strip() for name in args.only.split(",")} if args.only else None
+
+
+def choose_endpoints(setup: Setup, spares: list[str]) -> list:
     rng = random.Random(6)
     # The last spare file serves the in-process query count; the load uses the others.
     endpoints = sample_endpoints(spares[:-1], rng)
-    wanted = {name.strip() for name in args.only.split(",")} if args.only else None
+    wanted = wanted_names(setup.args)
     if wanted is not None:
         endpoints = [e for e in endpoints if e.name in wanted]
+    return endpoints
 
-    counts = {e.name: count_queries(e, api_key, spares[-1]) for e in endpoints}
-    info = machine()
+
+def print_machine(setup: Setup) -> dict:
+    args, info = setup.args, machine()
     print(
         f"machine: {info['cpus']} CPUs ({info['cpu']}), {info['memory_gib']} GiB, PostgreSQL {info['postgresql']}; "
         f"gunicorn {args.workers} workers x {args.threads} threads; wrk 1 thread, {args.connections} connections, "
-        f"{rounds} x {duration} s per endpoint and server; cache {cache_url or 'local memory'}; "
+        f"{setup.rounds} x {setup.duration} s per endpoint and server; cache {setup.cache_url or 'local memory'}; "
         f"load average {os.getloadavg()[0]:.1f}"
     )
+    return info
 
+
+def measure_cpu(setup: Setup, endpoints: list, api_key: str) -> dict:
+    """The CPU time of one request per endpoint, API and baseline, in this process (unless --no-cpu)."""
     cpu = {}
-    if not args.no_cpu:
+    if not setup.args.no_cpu:
         # Before the servers start, alternating API and baseline per endpoint: the machine is as quiet as it gets.
         for endpoint in endpoints:
             if endpoint.name in CPU_ENDPOINTS:
                 cpu[endpoint.name] = {
-                    app: cpu_per_request(app, endpoint, api_key, env, args.quick) for app in ("api", "baseline")
+                    app: cpu_per_request(app, endpoint, api_key, setup.env, setup.args.quick)
+                    for app in ("api", "baseline")
                 }
+    return cpu
 
-    servers = {
-        "api": Server("API", "backoffice.wsgi", 8101, env, RESULTS / "api-server.log"),
-        "baseline": Server("baseline", "tools.bench.baseline.wsgi", 8102, env, RESULTS / "baseline-server.log"),
+
+def start_servers(setup: Setup) -> dict[str, Server]:
+    return {
+        "api": Server("API", "backoffice.wsgi", 8101, setup.env, RESULTS / "api-server.log"),
+        "baseline": Server("baseline", "tools.bench.baseline.wsgi", 8102, setup.env, RESULTS / "baseline-server.log"),
     }
-    profiler = Profiler(args.profile)
+
+
+def load_endpoint(setup: Setup, servers: dict, endpoint, api_key: str, profiler: Profiler, scripts: Path) -> dict:
+    """wrk on one endpoint, API and baseline alternating in rounds; the measures of each server."""
+    rounds, duration = setup.rounds, setup.duration
+    # Image create: each phase gets spare files of its own, so that a create still in flight
+    # when wrk stops cannot take a file that the next phase will ask for (a 409).
+    share = max(200, len(endpoint.spare_keys) // (2 * (rounds + 1)))
+    used = [0]
+
+    def phase(server_name: str, seconds: float) -> dict:
+        keys = endpoint.spare_keys[used[0] : used[0] + share]
+        if endpoint.spare_keys and len(keys) < share:  # all used: start again from released files
+            release_spare_files()
+            used[0] = 0
+            keys = endpoint.spare_keys[:share]
+        used[0] += len(keys)
+        if server_name == "api":
+            script = write_script(scripts / "api.lua", endpoint.api_paths, endpoint.api_bodies, keys, api_key)
+        else:
+            script = write_script(scripts / "baseline.lua", endpoint.base_paths, endpoint.base_bodies, keys, api_key)
+        return run_wrk(setup.wrk, servers[server_name].port, script, seconds, setup.args.connections)
+
+    measured = {"api": [], "baseline": []}
+    for server_name in ("api", "baseline"):  # warm-up, not measured
+        phase(server_name, 1)
+    for round_number in range(rounds):
+        order = ("api", "baseline") if round_number % 2 == 0 else ("baseline", "api")
+        for server_name in order:
+            if server_name == "api" and round_number == 0:
+                profiler.start(servers["api"].workers()[0], endpoint.name, duration)
+            measured[server_name].append(phase(server_name, duration))
+            profiler.stop()
+    if endpoint.spare_keys:
+        release_spare_files()
+    return measured
+
+
+def endpoint_row(endpoint, measured: dict, queries: tuple, cpu: dict) -> dict:
+    """One line of the table (printed as it comes)."""
+    warm, cold, base = queries
+    # Each round runs the two servers back to back: the ratio of a round compares them under the
+    # same conditions; the median over rounds leaves out a burst of other work on the machine.
+    paired = [a["rps"] / b["rps"] for a, b in zip(measured["api"], measured["baseline"], strict=True)]
+    row = {
+        "name": endpoint.name,
+        "api": merge(measured["api"]),
+        "baseline": merge(measured["baseline"]),
+        "ratio": statistics.median(paired),
+        "rounds_ratio": [round(r, 2) for r in paired],
+        "api_queries": warm,
+        "api_queries_key_not_cached": cold,
+        "baseline_queries": base,
+        "cpu_us": cpu.get(endpoint.name),
+    }
+    print(
+        f"  {endpoint.name}: API {row['api']['rps']:.0f} rps, baseline {row['baseline']['rps']:.0f} rps "
+        f"(ratio {row['ratio']:.2f}, rounds {row['rounds_ratio']})",
+        flush=True,
+    )
+    return row
+
+
+def load(setup: Setup, endpoints: list, api_key: str, counts: dict, cpu: dict) -> tuple[list, list]:
+    """The two servers under wrk, endpoint by endpoint, then the uploads: (rows, uploads)."""
+    servers = start_servers(setup)
+    profiler = Profiler(setup.args.profile)
     rows, uploads = [], []
     try:
         servers["api"].wait_ready("/healthz")
@@ -184,69 +296,24 @@ def main() -> None:
         scripts = RESULTS / "scripts"
         scripts.mkdir(exist_ok=True)
         for endpoint in endpoints:
-            # Image create: each phase gets spare files of its own, so that a create still in flight
-            # when wrk stops cannot take a file that the next phase will ask for (a 409).
-            share = max(200, len(endpoint.spare_keys) // (2 * (rounds + 1)))
-            used = [0]
-
-            def phase(server_name: str, seconds: float, endpoint=endpoint, share=share, used=used) -> dict:
-                keys = endpoint.spare_keys[used[0] : used[0] + share]
-                if endpoint.spare_keys and len(keys) < share:  # all used: start again from released files
-                    release_spare_files()
-                    used[0] = 0
-                    keys = endpoint.spare_keys[:share]
-                used[0] += len(keys)
-                if server_name == "api":
-                    script = write_script(scripts / "api.lua", endpoint.api_paths, endpoint.api_bodies, keys, api_key)
-                else:
-                    script = write_script(
-                        scripts / "baseline.lua", endpoint.base_paths, endpoint.base_bodies, keys, api_key
-                    )
-                return run_wrk(wrk, servers[server_name].port, script, seconds, args.connections)
-
-            measured = {"api": [], "baseline": []}
-            for server_name in ("api", "baseline"):  # warm-up, not measured
-                phase(server_name, 1)
-            for round_number in range(rounds):
-                order = ("api", "baseline") if round_number % 2 == 0 else ("baseline", "api")
-                for server_name in order:
-                    if server_name == "api" and round_number == 0:
-                        profiler.start(servers["api"].workers()[0], endpoint.name, duration)
-                    measured[server_name].append(phase(server_name, duration))
-                    profiler.stop()
-            if endpoint.spare_keys:
-                release_spare_files()
-            warm, cold, base = counts[endpoint.name]
-            # Each round runs the two servers back to back: the ratio of a round compares them under the
-            # same conditions; the median over rounds leaves out a burst of other work on the machine.
-            paired = [a["rps"] / b["rps"] for a, b in zip(measured["api"], measured["baseline"], strict=True)]
-            row = {
-                "name": endpoint.name,
-                "api": merge(measured["api"]),
-                "baseline": merge(measured["baseline"]),
-                "ratio": statistics.median(paired),
-                "rounds_ratio": [round(r, 2) for r in paired],
-                "api_queries": warm,
-                "api_queries_key_not_cached": cold,
-                "baseline_queries": base,
-                "cpu_us": cpu.get(endpoint.name),
-            }
-            rows.append(row)
-            print(
-                f"  {endpoint.name}: API {row['api']['rps']:.0f} rps, baseline {row['baseline']['rps']:.0f} rps "
-                f"(ratio {row['ratio']:.2f}, rounds {row['rounds_ratio']})",
-                flush=True,
-            )
-        if not args.no_uploads and (wanted is None or "uploads" in wanted):
+            measured = load_endpoint(setup, servers, endpoint, api_key, profiler, scripts)
+            rows.append(endpoint_row(endpoint, measured, counts[endpoint.name], cpu))
+        wanted = wanted_names(setup.args)
+        if not setup.args.no_uploads and (wanted is None or "uploads" in wanted):
             nonce = uuid.uuid4().hex[:12]
-            uploads = measure_uploads(servers["api"], api_key, media_root, size, nonce, profiler, args.warm_memory_mib)
+            uploads = measure_uploads(
+                servers["api"], api_key, setup.media_root, setup.size, nonce, profiler, setup.args.warm_memory_mib
+            )
     finally:
         for server in servers.values():
             server.stop()
-        forget_uploads(media_root)
+        forget_uploads(setup.media_root)
+    return rows, uploads
 
+
+def report(setup: Setup, rows: list, uploads: list, started: float) -> None:
     print(
-        f"\nResults ({'quick' if args.quick else 'full'} run, {time.perf_counter() - started:.0f} s in all; "
+        f"\nResults ({'quick' if setup.args.quick else 'full'} run, {time.perf_counter() - started:.0f} s in all; "
         f"load average at the end {os.getloadavg()[0]:.1f}):\n"
     )
     print_table(rows)
@@ -268,9 +335,27 @@ def main() -> None:
                 f"{item['ratio_to_outside']:6.2f} {item['image_check_median_s'] * 1000:9.0f} {item['statuses']}"
             )
     print_checks(rows, uploads)
+
+
+def save(info: dict, args: argparse.Namespace, rows: list, uploads: list) -> None:
     out = RESULTS / f"run-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps({"machine": info, "args": vars(args), "rows": rows, "uploads": uploads}, indent=2))
     print(f"\nwritten to {out.relative_to(ROOT)}")
+
+
+def main() -> None:
+    setup = configure(parse_args())
+    started = time.perf_counter()
+    fill(setup, started)
+    api_key = make_api_key()
+    spares = spare_file_keys()
+    endpoints = choose_endpoints(setup, spares)
+    counts = {e.name: count_queries(e, api_key, spares[-1]) for e in endpoints}
+    info = print_machine(setup)
+    cpu = measure_cpu(setup, endpoints, api_key)
+    rows, uploads = load(setup, endpoints, api_key, counts, cpu)
+    report(setup, rows, uploads, started)
+    save(info, setup.args, rows, uploads)
 
 
 if __name__ == "__main__":

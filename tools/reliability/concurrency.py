@@ -25,7 +25,6 @@ from tools.reliability.harness import (
     files_under,
     main_of,
     now_iso,
-    options,
     parse_iso,
     png_bytes,
     prepare_database,
@@ -38,6 +37,12 @@ from tools.reliability.harness import (
     throwaway_database,
     workdir,
 )
+
+# The command line, besides --seed.
+OPTIONS = {
+    "--seconds": dict(type=float, default=30, help="How long the clients run (default: 30)."),
+    "--clients": dict(type=int, default=16, help="Concurrent clients (default: 16)."),
+}
 
 LOCALES = ["en", "fr", "de", "pt-BR"]
 # Expected answers per operation; anything else is a failure of the run.
@@ -460,20 +465,12 @@ def run(
         if not checks.ok:
             for server in servers:
                 log(f"--- {server.log_path.name} (last lines)\n{server.log_tail(60)}")
-        return Report(
-            f"concurrency: {clients} clients, {seconds:g} s, two gunicorn servers, one PostgreSQL",
-            results,
-            checks,
-            figures,
-            checks_name="invariants",
-        )
+        title = f"concurrency: {clients} clients, {seconds:g} s, two gunicorn servers, one PostgreSQL"
+        return Report(title, results, checks, figures, checks_name="invariants")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = options(__doc__)
-    parser.add_argument("--seconds", type=float, default=30, help="How long the clients run (default: 30).")
-    parser.add_argument("--clients", type=int, default=16, help="Concurrent clients (default: 16).")
-    return main_of(run, parser, argv)
+    return main_of(run, __doc__, OPTIONS, argv)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,6 @@ from tools.reliability.harness import (
     free_port,
     main_of,
     manage,
-    options,
     png_bytes,
     prepare_database,
     records_without_their_file,
@@ -49,6 +48,13 @@ from tools.reliability.harness import (
     throwaway_database,
     workdir,
 )
+
+# The command line, besides --seed.
+OPTIONS = {
+    "--kills": dict(type=int, default=20, help="How many times the server is killed (default: 20)."),
+    "--clients": dict(type=int, default=4, help="Concurrent uploading clients (default: 4)."),
+    "--file-mb": dict(type=float, default=3.0, help="Size of each uploaded image in MB (default: 3)."),
+}
 
 KEY_PATTERN = re.compile(r"^images/[0-9a-f]{2}/[0-9a-f]{64}\.(jpg|png|gif|webp)$")
 PACE = (64 * 1024, 0.004)  # 64 KiB every 4 ms: a 3 MB body takes about 0.25 s to arrive
@@ -298,21 +304,12 @@ def run(*, kills: int = 20, clients: int = 4, file_mb: float = 3.0, seed: int | 
                 import shutil
 
                 shutil.rmtree(other_fs_temp, ignore_errors=True)
-    return Report(
-        f"crash safety: {kills} SIGKILLs of the server during uploads and creates",
-        results,
-        checks,
-        figures,
-        table_note=" (0 = cut by the kill)",
-    )
+    title = f"crash safety: {kills} SIGKILLs of the server during uploads and creates"
+    return Report(title, results, checks, figures, table_note=" (0 = cut by the kill)")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = options(__doc__)
-    parser.add_argument("--kills", type=int, default=20, help="How many times the server is killed (default: 20).")
-    parser.add_argument("--clients", type=int, default=4, help="Concurrent uploading clients (default: 4).")
-    parser.add_argument("--file-mb", type=float, default=3.0, help="Size of each uploaded image in MB (default: 3).")
-    return main_of(run, parser, argv)
+    return main_of(run, __doc__, OPTIONS, argv)
 
 
 if __name__ == "__main__":

@@ -523,16 +523,15 @@ class Report:
         )
 
 
-def options(doc: str) -> argparse.ArgumentParser:
-    """The command line of a reliability run, its module docstring as the help."""
-    return argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-
-
-def main_of(run, parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
-    """Parse the options (plus `--seed`), run, print the report.
+def main_of(run, doc: str, options: dict[str, dict], argv: list[str] | None) -> int:
+    """The command line of a reliability run: `options` (flag: add_argument's keywords) plus `--seed`,
+    the module's docstring as the help; runs, prints the report.
 
     Exit status: 0 when every check held, 1 when one broke, 2 when the run cannot start.
     """
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for flag, settings in options.items():
+        parser.add_argument(flag, **settings)
     parser.add_argument("--seed", type=int, default=None, help="Seed of the random workload (default: random).")
     args = parser.parse_args(argv)
     try:
