@@ -92,12 +92,15 @@ LANGUAGE_TAG_PATTERN = (
 LANGUAGE_TAG_MAX_LENGTH = 64
 
 
+def _require(valid: bool, message: str, code: str) -> None:
+    """The validators' one way to refuse (a field's error, with its code)."""
+    if not valid:
+        raise ValidationError(message, code=code)
+
+
 def validate_language_tag(value: str) -> None:
-    if not is_language_tag(value):
-        raise ValidationError(
-            "Enter a well-formed BCP 47 language tag (such as en, fr, pt-BR, zh-Hant).",
-            code="invalid_locale",
-        )
+    message = "Enter a well-formed BCP 47 language tag (such as en, fr, pt-BR, zh-Hant)."
+    _require(is_language_tag(value), message, "invalid_locale")
 
 
 # RFC 8141: urn:<NID>:<NSS>[?+r-component][?=q-component][#f-component]
@@ -133,8 +136,7 @@ URN_MAX_LENGTH = 255
 
 
 def validate_urn(value: str) -> None:
-    if not is_urn(value):
-        raise ValidationError("Enter a valid URN (RFC 8141: urn:<nid>:<nss>).", code="invalid_urn")
+    _require(is_urn(value), "Enter a valid URN (RFC 8141: urn:<nid>:<nss>).", "invalid_urn")
 
 
 def normalize_language_tag(value: str) -> str:

@@ -35,9 +35,14 @@ def page(browser, live_server, editor):
     context.close()
 
 
+def fill(page, fields: dict[str, str]) -> None:
+    """Type each value into the field its selector names."""
+    for selector, value in fields.items():
+        page.fill(selector, value)
+
+
 def log_in(page) -> None:
     page.goto("/admin/login/?next=/admin/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", PASSWORD)
+    fill(page, {"#id_username": "editor", "#id_password": PASSWORD})
     page.click("input[type=submit]")
     page.wait_for_selector("#site-name")

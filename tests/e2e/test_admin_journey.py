@@ -4,7 +4,7 @@ import pytest
 
 from assets.models import AssetImage
 from tests.assets.renditions_helpers import BLUE, RED, close_to, encode, stripes, upload_image
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import fill, log_in
 from tests.utils import image_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -121,12 +121,9 @@ def test_editor_creates_a_category_with_an_icon_and_two_locales(page, screenshot
 
     log_in(page)
     page.goto("/admin/categories/category/add/")
-    page.fill("#id_svg_icon", ICON)
-    page.fill("#id_locales-0-locale", "en")
-    page.fill("#id_locales-0-name", "World news")
+    fill(page, {"#id_svg_icon": ICON, "#id_locales-0-locale": "en", "#id_locales-0-name": "World news"})
     page.click("#locales-group .add-row a")
-    page.fill("#id_locales-1-locale", "fr")
-    page.fill("#id_locales-1-name", "Monde")
+    fill(page, {"#id_locales-1-locale": "fr", "#id_locales-1-name": "Monde"})
     page.screenshot(path=screenshot_dir / "06-category-add.png", full_page=True)
     page.click("input[name=_continue]")
     page.wait_for_selector(".messagelist .success")

@@ -31,18 +31,11 @@ from tools.reliability.harness import (
     records_without_their_file,
     ref_path,
     run_threads,
+    scratch,
     server_env,
     sha256,
     sql,
-    throwaway_database,
-    workdir,
 )
-
-# The command line, besides --seed.
-OPTIONS = {
-    "--seconds": dict(type=float, default=30, help="How long the clients run (default: 30)."),
-    "--clients": dict(type=int, default=16, help="Concurrent clients (default: 16)."),
-}
 
 LOCALES = ["en", "fr", "de", "pt-BR"]
 # Expected answers per operation; anything else is a failure of the run.
@@ -74,6 +67,17 @@ WEIGHTS = {
 }
 # Timestamps travel with microseconds; a millisecond covers rounding only, never ordering.
 EPSILON = 0.002
+
+
+# The command line, besides --seed.
+OPTIONS = {
+    "--seconds": dict(type=float, default=30, help="How long the clients run (default: 30)."),
+    "--clients": dict(type=int, default=16, help="Concurrent clients (default: 16)."),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    return main_of(run, __doc__, OPTIONS, argv)
 
 
 class Workload:
@@ -411,10 +415,8 @@ def run(
     """One full run; raises Unavailable when PostgreSQL cannot be reached."""
     seed = seed if seed is not None else random.randrange(1 << 30)
     log(f"concurrency: seed {seed}, {clients} clients, {seconds:g} s")
-    with workdir() as work, throwaway_database() as database_url:
+    with scratch() as (work, database_url):
         media, temp = work / "media", work / "tmp"
-        media.mkdir()
-        temp.mkdir()
         env = server_env(database_url=database_url, media_root=media, temp_dir=temp)
         key = prepare_database(env)
         servers = [Server(env, work / f"server-{index}.log") for index in range(2)]
@@ -467,10 +469,6 @@ def run(
                 log(f"--- {server.log_path.name} (last lines)\n{server.log_tail(60)}")
         title = f"concurrency: {clients} clients, {seconds:g} s, two gunicorn servers, one PostgreSQL"
         return Report(title, results, checks, figures, checks_name="invariants")
-
-
-def main(argv: list[str] | None = None) -> int:
-    return main_of(run, __doc__, OPTIONS, argv)
 
 
 if __name__ == "__main__":

@@ -42,12 +42,15 @@ from tools.reliability.harness import (
     prepare_database,
     records_without_their_file,
     run_threads,
+    scratch,
     server_env,
     sha256,
     sql,
-    throwaway_database,
-    workdir,
 )
+
+KEY_PATTERN = re.compile(r"^images/[0-9a-f]{2}/[0-9a-f]{64}\.(jpg|png|gif|webp)$")
+PACE = (64 * 1024, 0.004)  # 64 KiB every 4 ms: a 3 MB body takes about 0.25 s to arrive
+
 
 # The command line, besides --seed.
 OPTIONS = {
@@ -56,8 +59,9 @@ OPTIONS = {
     "--file-mb": dict(type=float, default=3.0, help="Size of each uploaded image in MB (default: 3)."),
 }
 
-KEY_PATTERN = re.compile(r"^images/[0-9a-f]{2}/[0-9a-f]{64}\.(jpg|png|gif|webp)$")
-PACE = (64 * 1024, 0.004)  # 64 KiB every 4 ms: a 3 MB body takes about 0.25 s to arrive
+
+def main(argv: list[str] | None = None) -> int:
+    return main_of(run, __doc__, OPTIONS, argv)
 
 
 def other_filesystem_dir(than: Path) -> Path | None:
@@ -169,10 +173,8 @@ def run(*, kills: int = 20, clients: int = 4, file_mb: float = 3.0, seed: int | 
     log(f"crash: seed {seed}, {kills} kills, {clients} clients, uploads of {side * side * 3 / 1e6:.1f} MB")
     checks = Checks()
     figures: dict = {}
-    with workdir() as work, throwaway_database() as database_url:
+    with scratch() as (work, database_url):
         media, same_fs_temp = work / "media", work / "tmp"
-        media.mkdir()
-        same_fs_temp.mkdir()
         other_fs_temp = other_filesystem_dir(work)
         try:
             envs = [server_env(database_url=database_url, media_root=media, temp_dir=same_fs_temp)]
@@ -306,10 +308,6 @@ def run(*, kills: int = 20, clients: int = 4, file_mb: float = 3.0, seed: int | 
                 shutil.rmtree(other_fs_temp, ignore_errors=True)
     title = f"crash safety: {kills} SIGKILLs of the server during uploads and creates"
     return Report(title, results, checks, figures, table_note=" (0 = cut by the kill)")
-
-
-def main(argv: list[str] | None = None) -> int:
-    return main_of(run, __doc__, OPTIONS, argv)
 
 
 if __name__ == "__main__":

@@ -463,6 +463,18 @@ def workdir(keep: bool = False, base: str | None = None):
             shutil.rmtree(path, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def scratch():
+    """A run's world: a work folder holding empty `media` and `tmp` folders, and a throwaway database.
+
+    Yields (work folder, database URL); raises Unavailable when PostgreSQL cannot be reached.
+    """
+    with workdir() as work, throwaway_database() as database_url:
+        (work / "media").mkdir()
+        (work / "tmp").mkdir()
+        yield work, database_url
+
+
 @dataclass
 class Check:
     name: str

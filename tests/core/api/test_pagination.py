@@ -96,15 +96,8 @@ def test_filtered_walk_with_deletions_between_pages(api):
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [
-        ({"limit": "0"}, "limit"),
-        ({"limit": "101"}, "limit"),
-        ({"limit": "abc"}, "limit"),
-        ({"limit": "²"}, "limit"),
-        ({"after": "nope"}, "after"),
-        ({"before": "nope"}, "before"),
-        ({"after": "a", "before": "b"}, "before"),
-    ],
+    [({"limit": limit}, "limit") for limit in ("0", "101", "abc", "²")]
+    + [({"after": "nope"}, "after"), ({"before": "nope"}, "before"), ({"after": "a", "before": "b"}, "before")],
 )
 def test_bad_paging_parameters_are_a_400(api, params, field):
     response = api.get(URL, params)
