@@ -130,6 +130,8 @@ def _get_by(operation_id: str, path):
 
 
 class ImageView(BaseAPIView):
+    """Base of the image views: the `assets` resource; an image read shows the renditions asked for."""
+
     api_resource = "assets"
     represent = staticmethod(represent)
 
