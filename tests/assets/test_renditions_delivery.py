@@ -67,6 +67,28 @@ def test_a_fill_crops_the_side_the_gravity_names_portrait(api, public, gravity, 
     assert close_to(rendered.getpixel((25, 5)), colour) and close_to(rendered.getpixel((25, 45)), colour)
 
 
+@pytest.mark.parametrize("gravity,colour", [("west", RED), ("center", GREEN), ("southeast", BLUE)])
+def test_a_large_jpeg_decoded_shrunk_is_cropped_at_the_gravity_too(api, public, gravity, colour):
+    # 1200×400 to 100×100: decoded at 1/4 by libjpeg, read in order, cut, then reduced.
+    image = upload_image(encode(stripes((1200, 400)), "JPEG", quality=95), gravity=gravity, filename="wide.jpg")
+    _, body = fetch(public, url_of(api, image, "fill-100x100.png"))
+    rendered = decode(body).convert("RGB")
+    assert rendered.size == (100, 100)
+    assert close_to(rendered.getpixel((10, 50)), colour) and close_to(rendered.getpixel((90, 50)), colour)
+
+
+@pytest.mark.parametrize("gravity,colour", [("north", RED), ("south", BLUE)])
+def test_a_large_rotated_jpeg_is_cropped_at_the_gravity_of_the_upright_image(api, public, gravity, colour):
+    photo = stripes((1200, 400))  # red | green | blue, left to right, as stored; upright: red on top
+    exif = photo.getexif()
+    exif[0x0112] = 6
+    image = upload_image(encode(photo, "JPEG", quality=95, exif=exif.tobytes()), gravity=gravity, filename="phone.jpg")
+    _, body = fetch(public, url_of(api, image, "fill-100x100.png"))
+    rendered = decode(body).convert("RGB")
+    assert rendered.size == (100, 100)
+    assert close_to(rendered.getpixel((50, 10)), colour) and close_to(rendered.getpixel((50, 90)), colour)
+
+
 def test_headers_etag_and_304(api, public):
     image = upload_image(encode(stripes(), "PNG"))
     path = url_of(api, image, "card.webp")
