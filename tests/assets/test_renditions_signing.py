@@ -1,5 +1,8 @@
 """Signed URLs: what they cover, key rotation, tampering."""
 
+import base64
+import hashlib
+import hmac
 import uuid
 
 import pytest
@@ -63,3 +66,16 @@ def test_rotation_signs_with_the_first_key_and_verifies_with_any(settings):
     settings.RENDITION_SIGNING_KEYS = ["new-key"]
     assert verify(old.removeprefix("/r/")) is None  # a foreign (retired) key no longer verifies
     assert verify(new.removeprefix("/r/")) is not None
+
+
+@pytest.mark.parametrize(
+    "key", ["short", "k" * 64, "a key longer than SHA-256's block of 64 bytes " * 3, b"\x00\xffbytes"]
+)
+def test_the_signature_is_hmac_sha256_of_the_context_and_the_path(settings, key):
+    settings.RENDITION_SIGNING_KEYS = [key]
+    signed = path().removeprefix("/r/")
+    signature, message = signed[:43], signed[44:]
+    raw = key.encode() if isinstance(key, str) else key
+    expected = hmac.new(raw, b"rendition-url-v1:" + message.encode(), hashlib.sha256).digest()
+    assert signature == base64.urlsafe_b64encode(expected).rstrip(b"=").decode()
+    assert verify(signed) is not None
