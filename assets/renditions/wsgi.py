@@ -1,0 +1,108 @@
+"""Cached rendition hits answered at the WSGI level, before Django builds a request (as whitenoise does).
+
+A hit is the hottest path of the project: a public, signed, immutable image
+already rendered and stored. `RenditionApplication` wraps the WSGI
+application (backoffice/wsgi.py) and answers a GET or HEAD of `/r/…` whose
+signature verifies and whose stored output is found (304, HEAD or the bytes)
+with the same checks, in the same order, and the same status, headers and
+body as the view (views.deliver). Everything else goes to Django unchanged: a
+URL that does not verify (the view answers its 403), a first hit (the view
+renders), a deleted image (404 no-store), another method, a file missing from
+storage, and any error (the view answers it, and logs it the usual way).
+
+So the checks stay where they were: the signature before any database or
+storage access, then one indexed query (selectors.rendition_stored, which
+joins through the image: a soft delete gives a 404 at once, a restore serves
+again), then the storage opened without asking whether the file exists. No
+state is kept between requests. Django's request_started and
+request_finished signals are sent around the hit, so database connections
+are checked and closed as for any request (CONN_MAX_AGE, broken connections).
+
+What it saves is Django's request and response objects, its handler and the
+middleware chain: measured in docs/performance.md. The test client does not
+come through here; tests/assets/test_renditions_wsgi.py drives it directly
+and compares it with the view.
+"""
+
+import logging
+import posixpath
+
+from django.core import signals
+from django.core.files.storage import default_storage
+from django.utils.http import content_disposition_header, parse_etags
+
+from assets.renditions import selectors, signing
+from assets.renditions.specs import FORMATS
+from assets.renditions.views import IMMUTABLE
+
+logger = logging.getLogger("backoffice.renditions")
+
+
+class RenditionApplication:
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(signing.PREFIX) and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            ref = signing.verify(path[len(signing.PREFIX) :])
+            if ref is not None:
+                answer = self._hit(environ, ref)
+                if answer is not None:
+                    status, headers, body = answer
+                    start_response(status, headers)
+                    return body
+        return self.application(environ, start_response)
+
+    def _hit(self, environ, ref):
+        """(status, headers, body) of a cached hit; None to let Django answer."""
+        signals.request_started.send(sender=self.__class__, environ=environ)
+        handle = None
+        try:
+            stored = selectors.rendition_stored(ref=ref)
+            if stored is None:
+                return None  # a first hit, or the image is gone: the view answers
+            key, byte_size, etag = stored
+            quoted = f'"{etag}"'
+            asked = environ.get("HTTP_IF_NONE_MATCH")
+            if asked and (asked.strip() == "*" or quoted in parse_etags(asked)):
+                # As the view's HttpResponse(status=304): Django's default Content-Type included.
+                return "304 Not Modified", _headers("text/html; charset=utf-8", quoted), []
+            content_type = FORMATS[ref.format]
+            if environ["REQUEST_METHOD"] == "HEAD":
+                return "200 OK", [*_headers(content_type, quoted), ("Content-Length", str(byte_size))], []
+            handle = default_storage.open(key, "rb")
+            headers = [*_headers(content_type, quoted), ("Content-Length", str(byte_size))]
+            # FileResponse names the file inline, from the stored file's name.
+            disposition = content_disposition_header(False, posixpath.basename(key))
+            if disposition:
+                headers.append(("Content-Disposition", disposition))
+            wrapper = environ.get("wsgi.file_wrapper")
+            body = wrapper(handle, 4096) if wrapper else _chunks(handle)
+            handle = None  # the server closes it with the body
+            return "200 OK", headers, body
+        except Exception:
+            # The view does it again and answers (a missing file is rendered again, an error is logged).
+            logger.debug("rendition hit %s left to the view", environ.get("PATH_INFO"), exc_info=True)
+            return None
+        finally:
+            if handle is not None:
+                handle.close()
+            signals.request_finished.send(sender=self.__class__)
+
+
+def _headers(content_type: str, quoted_etag: str) -> list[tuple[str, str]]:
+    return [
+        ("Content-Type", content_type),
+        ("ETag", quoted_etag),
+        ("Cache-Control", IMMUTABLE),
+        ("X-Content-Type-Options", "nosniff"),
+    ]
+
+
+def _chunks(handle, size: int = 64 * 1024):
+    try:
+        while chunk := handle.read(size):
+            yield chunk
+    finally:
+        handle.close()
