@@ -58,9 +58,7 @@ def rendition_stored(*, ref: RenditionRef) -> tuple[str, int, str] | None:
     for attempt in (1, 2):
         connection.health_check_done = True
         try:
-            with _stored_cursor() as cursor:
-                cursor.execute(_stored_sql(), params)
-                return cursor.fetchone()
+            return _fetch_stored(params)
         except (OperationalError, InterfaceError):
             if attempt == 2 or not connection.get_autocommit() or connection.in_atomic_block:
                 raise
@@ -68,8 +66,8 @@ def rendition_stored(*, ref: RenditionRef) -> tuple[str, int, str] | None:
     return None  # not reached
 
 
-def _stored_cursor():
-    """A cursor for the hit's query: on PostgreSQL, one that sends it as a prepared statement.
+def _fetch_stored(params: list):
+    """The hit's row: on PostgreSQL, sent as a prepared statement.
 
     Planning the three-table join cost PostgreSQL 130 µs of CPU on every hit
     and running it 17 µs (docs/performance.md): a cached hit is a handful of
@@ -79,14 +77,29 @@ def _stored_cursor():
     psycopg to prepare this one query, leaving every other query as it was.
     Through a pooler in transaction mode this needs one that keeps prepared
     statements (PgBouncer 1.21 or later with max_prepared_statements).
+
+    Unless queries are being logged (DEBUG, tests counting them) or wrapped,
+    psycopg's cursor is used without Django's cursor wrapper around it, with
+    Django's own checks and error translation.
     """
     if connection.vendor != "postgresql":
-        return connection.cursor()
+        with connection.cursor() as cursor:
+            cursor.execute(_stored_sql(), params)
+            return cursor.fetchone()
     connection.ensure_connection()
     connection.validate_thread_sharing()
+    if connection.queries_logged or connection.execute_wrappers:
+        with connection.wrap_database_errors:
+            raw = _PreparedCursor(connection.connection)
+        wrapped = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+        with wrapped as cursor:
+            cursor.execute(_stored_sql(), params)
+            return cursor.fetchone()
+    connection.validate_no_broken_transaction()
     with connection.wrap_database_errors:
-        raw = _PreparedCursor(connection.connection)
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+        with _PreparedCursor(connection.connection) as cursor:
+            cursor.execute(_stored_sql(), params)
+            return cursor.fetchone()
 
 
 class _PreparedCursor:

@@ -123,10 +123,16 @@ def verify(path: str) -> RenditionRef | None:
     if not valid:
         return None
     try:
-        operation = parse_operation(match["operation"], max_side=10**9)  # signed by us: the limit held then
+        operation = _operation(match["operation"])
     except InvalidSpec:
         return None
     gravity = match["gravity"] or ""
     if operation.crops != bool(gravity):
         return None
     return RenditionRef(uuid.UUID(match["image"]), match["sha"], operation, gravity, match["format"])
+
+
+@functools.lru_cache(maxsize=1024)
+def _operation(text: str) -> Operation:
+    # Signed by us: the size limit held then. Few distinct operations: parsed once each.
+    return parse_operation(text, max_side=10**9)
