@@ -14,7 +14,7 @@ from assets.api.serializers import (
     UploadOutputSerializer,
     UploadSerializer,
 )
-from assets.renditions.selectors import rendition_urls
+from assets.renditions.selectors import rendition_urls_maker
 from assets.renditions.specs import InvalidSpec, parse_spec_list
 from assets.storage import HashingUploadHandler
 from core.api.schema import (
@@ -78,9 +78,11 @@ def represent_for(request):
         raise BadRequest({"renditions": [str(exc)]}) from None
     base_url = settings.RENDITION_BASE_URL or request.build_absolute_uri("/").rstrip("/")
 
+    urls_of = rendition_urls_maker(asked=asked, base_url=base_url)  # once per request, not per image
+
     def represent_with_renditions(image) -> dict:
         body = represent(image)
-        body["renditions"] = rendition_urls(image=image, asked=asked, base_url=base_url)
+        body["renditions"] = urls_of(image)
         return body
 
     return represent_with_renditions

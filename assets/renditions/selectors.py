@@ -13,21 +13,35 @@ def rendition_urls(*, image: AssetImage, asked: list[tuple[str, Spec]], base_url
     """{spec as asked: {url, width, height}} for one image, from its row and its file's row alone.
 
     No query and no file access: the size comes from the upright size recorded
-    at upload, the URL from the HMAC of the parts. What every URL of the image
-    shares (its file's row, the message's start, the key) is taken once.
+    at upload, the URL from the HMAC of the parts.
     """
-    stored = image.file
-    upright = stored.upright_size
-    start = f"{image.id.hex}/{stored.sha256}/"
-    crop_suffix = f"_{image.gravity}"
+    return rendition_urls_maker(asked=asked, base_url=base_url)(image)
+
+
+def rendition_urls_maker(*, asked: list[tuple[str, Spec]], base_url: str):
+    """`rendition_urls` for many images (a list page): what their URLs share is taken once.
+
+    Once per request: the key, and each spec's operation name, whether it
+    crops and its format. Once per image: its file's row and the message's
+    start. Per URL: the output size and the HMAC.
+    """
     sign = signer()
-    urls = {}
-    for text, spec in asked:
-        operation = spec.operation
-        width, height = operation.output_size(*upright)
-        message = f"{start}{operation.name}{crop_suffix if operation.crops else ''}.{spec.format}"
-        urls[text] = {"url": f"{base_url}{PREFIX}{sign(message)}/{message}", "width": width, "height": height}
-    return urls
+    prefix = f"{base_url}{PREFIX}"
+    specs = [(text, spec.operation, spec.operation.name, spec.operation.crops, spec.format) for text, spec in asked]
+
+    def urls_of(image: AssetImage) -> dict:
+        stored = image.file
+        upright = stored.upright_size
+        start = f"{image.id.hex}/{stored.sha256}/"
+        crop_suffix = f"_{image.gravity}"
+        urls = {}
+        for text, operation, name, crops, fmt in specs:
+            width, height = operation.output_size(*upright)
+            message = f"{start}{name}{crop_suffix if crops else ''}.{fmt}"
+            urls[text] = {"url": f"{prefix}{sign(message)}/{message}", "width": width, "height": height}
+        return urls
+
+    return urls_of
 
 
 def rendition_url(*, image: AssetImage, spec: Spec, base_url: str = "") -> dict:

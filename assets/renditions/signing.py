@@ -96,10 +96,21 @@ def _signature(prepared: tuple, message: bytes) -> bytes:
 def signer():
     """A function signing a path message (`<image hex>/<sha256>/<variant>.<format>`) with the first key.
 
-    For many URLs at once (a list page): the keys are looked up once.
+    For many URLs at once (a list page): the key is looked up once. (Feeding an
+    image's shared start to the HMAC once per image and only the rest per URL
+    measured slower: 1.8 → 1.9 µs per URL.)
     """
-    first = _keys()[0]
-    return lambda message: _signature(first, message.encode()).decode()
+    inner, outer = _keys()[0]
+    translate = _URLSAFE
+
+    def sign(message: str) -> str:  # _signature, inlined: 60 calls on a list page
+        mac = inner.copy()
+        mac.update(message.encode())
+        out = outer.copy()
+        out.update(mac.digest())
+        return binascii.b2a_base64(out.digest(), newline=False)[:43].translate(translate).decode()
+
+    return sign
 
 
 def signed_path(*, image_id: uuid.UUID, sha256: str, operation: Operation, gravity: str, fmt: str) -> str:

@@ -35,6 +35,7 @@ Prints figures only (no pass/fail): every ratio is measured within this run.
 
 import argparse
 import contextlib
+import gc
 import hashlib
 import io
 import json
@@ -263,7 +264,7 @@ def wrk(port: int, path: str, seconds: int) -> float:
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 
-def list_page_cost(database_url: str, pages: int) -> dict:
+def list_page_cost(database_url: str, pages: int, rounds: int) -> dict:
     """Queries and CPU per list page, with and without renditions, in this process (no HTTP)."""
     os.environ["DATABASE_URL"] = database_url
     import django
@@ -299,14 +300,24 @@ def list_page_cost(database_url: str, pages: int) -> dict:
             client.get(path)
         result[f"{label}_queries"] = len(queries)
     samples = {"plain": [], "renditions": []}
-    for _ in range(9):  # alternating samples, the median of each
-        for label, path in (("plain", plain), ("renditions", with_urls)):
-            start = time.process_time()
-            for _ in range(pages):
-                client.get(path)
-            samples[label].append((time.process_time() - start) / pages)
+    pairs = (("plain", plain), ("renditions", with_urls))
+    # Many short samples, alternating, in the order AB then BA (a drift of the machine's speed
+    # during a round weighs on both pages alike), the median of each; the garbage collector runs
+    # between samples only, so that a collection does not land in one page's samples by chance.
+    for round_ in range(rounds):
+        for label, path in pairs if round_ % 2 == 0 else pairs[::-1]:
+            gc.collect()
+            gc.disable()
+            try:
+                start = time.process_time()
+                for _ in range(pages):
+                    client.get(path)
+                samples[label].append((time.process_time() - start) / pages)
+            finally:
+                gc.enable()
     result["plain_cpu"] = statistics.median(samples["plain"])
     result["renditions_cpu"] = statistics.median(samples["renditions"])
+    result["ratios"] = sorted(r / p for p, r in zip(samples["plain"], samples["renditions"], strict=True))
     return result
 
 
@@ -507,13 +518,16 @@ def cached_report(servers, port, key, image, static: Path, seconds: int) -> None
 
 
 def list_report(database_url: str) -> None:
-    cost = list_page_cost(database_url, pages=200)
-    print("\n== list page, 20 images (× 3 renditions each or none), in-process ==")
+    cost = list_page_cost(database_url, pages=50, rounds=36)
+    print("\n== list page, 20 images (× 3 renditions each or none), in-process, 36 alternating samples of 50 ==")
     print(
         f"queries: {cost['plain_queries']} without, {cost['renditions_queries']} with;  CPU per page: "
         f"{cost['plain_cpu'] * 1000:.2f} ms without, {cost['renditions_cpu'] * 1000:.2f} ms with "
         f"(+{(cost['renditions_cpu'] / cost['plain_cpu'] - 1) * 100:.1f} %)"
     )
+    ratios = cost["ratios"]
+    quartiles = [(ratios[int(len(ratios) * q)] - 1) * 100 for q in (0.25, 0.5, 0.75)]
+    print("ratio of the paired samples, quartiles: " + ", ".join(f"{q:+.1f} %" for q in quartiles))
     from django.db import connections
 
     connections.close_all()
