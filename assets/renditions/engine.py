@@ -23,12 +23,13 @@ from assets.renditions.specs import Operation
 # Every rendition is rendered once: libvips' cache of operations would only hold memory.
 pyvips.cache_set_max(0)
 
-# WebP's smart_subsample (libwebp's sharp RGB→YUV) is a third of a 24 MP photo's first
-# hit to fill-800x450.webp (about 31 of 140 ms of CPU). Kept: without it that output
-# lost 1.6 dB of PSNR against a full-resolution reference and its mean colour error
-# (ΔE2000) rose from 4.8 to 5.8, the level of the Pillow way's output (docs/performance.md).
+# WebP's smart_subsample (libwebp's sharp RGB→YUV conversion, RENDITION_WEBP_SMART_SUBSAMPLE)
+# is off by default, as in libwebp, Pillow, sharp and imgproxy: it was a third of a
+# 24 MP photo's first hit to fill-800x450.webp (about 31 of 140 ms of CPU). Without it
+# that output matched the Pillow way's in bytes, PSNR, SSIM and colour error; with it,
+# colour edges bleed less (+1.6 dB PSNR, ΔE2000 5.8 -> 4.8; docs/performance.md).
 _FORMAT_OPTIONS = {
-    "webp": {"suffix": ".webp", "quality": 80, "options": {"effort": 2, "smart_subsample": True}},
+    "webp": {"suffix": ".webp", "quality": 80, "options": {"effort": 2}},
     "avif": {"suffix": ".avif", "quality": 55, "options": {"effort": 1, "compression": "av1"}},
     "jpeg": {"suffix": ".jpg", "quality": 82, "options": {"optimize_coding": True, "interlace": True}},
     "png": {"suffix": ".png", "quality": None, "options": {"compression": 6}},
@@ -216,6 +217,8 @@ def _encode(image: pyvips.Image, operation: Operation, fmt: str) -> bytes:
     kwargs = dict(options["options"])
     if options["quality"] is not None:
         kwargs["Q"] = operation.quality or options["quality"]
+    if fmt == "webp":
+        kwargs["smart_subsample"] = settings.RENDITION_WEBP_SMART_SUBSAMPLE
     deadline = time.monotonic() + settings.RENDITION_TIMEOUT_SECONDS
 
     def stop_when_late(img, progress):

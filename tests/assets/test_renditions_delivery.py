@@ -12,6 +12,7 @@ from PIL import Image
 from assets import services as image_services
 from assets.models import Rendition
 from assets.renditions import engine
+from assets.renditions.specs import parse_operation
 from tests.assets.renditions_helpers import (
     BLUE,
     GREEN,
@@ -328,3 +329,21 @@ def test_an_embedded_icc_profile_is_converted_to_srgb_and_dropped(api, public):
     rendered = decode(body).convert("RGB")
     assert close_to(rendered.getpixel((20, 15)), srgb, tolerance=6)
     assert "icc_profile" not in decode(body).info
+
+
+def test_webp_sharp_colour_conversion_follows_its_setting(settings):
+    """RENDITION_WEBP_SMART_SUBSAMPLE reaches the encoder: off by default, and on it changes the bytes."""
+    source = encode(stripes(size=(90, 30), colours=(RED, BLUE, GREEN)), "PNG")
+    operation = parse_operation("width-90")
+
+    def render() -> bytes:
+        return engine.render(
+            source=source, operation=operation, gravity="", fmt="webp", source_size=(90, 30), output_size=(90, 30)
+        )
+
+    assert settings.RENDITION_WEBP_SMART_SUBSAMPLE is False
+    plain = render()
+    settings.RENDITION_WEBP_SMART_SUBSAMPLE = True
+    sharp = render()
+    assert plain != sharp
+    assert decode(sharp).size == decode(plain).size == (90, 30)
