@@ -10,8 +10,12 @@ the API) and counts with `EstimatedCountPaginator`.
 import json
 
 from django.contrib import messages
+from django.contrib.admin.views.main import SEARCH_VAR
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import connections
+from django.db.models import F, OrderBy
+from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
 
 from core import search
@@ -48,6 +52,107 @@ class EstimatedCountPaginator(Paginator):
         return max(planner_estimate(queryset), bounded)
 
 
+class SearchPaginator(EstimatedCountPaginator):
+    """The page of a search, fetched by the plan that suits where its matches lie.
+
+    Asked for the first rows of a search in the list's order, PostgreSQL walks
+    the order's index and filters, assuming the matches spread evenly: when
+    they bunch at the far end of the order (`post-10` among a million
+    references: the oldest 11,111 rows), it reads nearly the whole table. So:
+    - *Few matches* (the count, at most EXACT_COUNT_LIMIT, is exact): the page
+      is sorted from all the matches, which the trigram index finds, the order
+      written so that no index can serve it (`unwalkable`).
+    - *Many matches*: the page is first looked for among the newest
+      `WINDOW_FACTOR` × (the rows up to the page's end) rows of the table, a
+      range on the order's first column that bounds the walk. The rows found
+      there are the list's first rows exactly when there are enough of them;
+      otherwise (many matches, bunched far away) they are sorted as above.
+    Same rows, same order as the plain query: only the plan differs.
+    """
+
+    WINDOW_FACTOR = 100
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(self.page_rows(bottom, top), number, self)
+
+    def page_rows(self, bottom: int, top: int):
+        queryset = self.object_list
+        if top <= bottom or not queryset.ordered:
+            return queryset[bottom:top]
+        if self.count <= self.EXACT_COUNT_LIMIT:
+            return unwalkable(queryset)[bottom:top]
+        windowed = within_window(queryset, rows=self.WINDOW_FACTOR * top)
+        if windowed is None:  # no window: the table holds fewer rows, the walk is short
+            return queryset[bottom:top]
+        rows = windowed[bottom:top]
+        if len(rows) == top - bottom:
+            return rows
+        return unwalkable(queryset)[bottom:top]
+
+
+def ordering_of(queryset) -> list:
+    query = queryset.query
+    if query.order_by:
+        return list(query.order_by)
+    if query.default_ordering:
+        return list(queryset.model._meta.ordering)
+    return []
+
+
+def unwalkable(queryset):
+    """`queryset` in the same order, written `COALESCE(col, col)` so that no index gives that order:
+    PostgreSQL then finds the rows by their filter (the trigram index) and sorts them."""
+    terms = []
+    for term in ordering_of(queryset):
+        if isinstance(term, str):
+            if term == "?":
+                return queryset
+            descending = term.startswith("-")
+            expression = F(term.lstrip("-+"))
+            terms.append(OrderBy(Coalesce(expression, expression), descending=descending))
+        elif isinstance(term, OrderBy):
+            inner = term.expression
+            terms.append(
+                OrderBy(
+                    Coalesce(inner, inner),
+                    descending=term.descending,
+                    nulls_first=term.nulls_first,
+                    nulls_last=term.nulls_last,
+                )
+            )
+        else:  # an expression ordered ascending
+            terms.append(OrderBy(Coalesce(term, term)))
+    return queryset.order_by(*terms)
+
+
+def within_window(queryset, *, rows: int):
+    """`queryset` restricted to the table's first `rows` rows in its order (by a range on the
+    order's first column, ties included): the rows it keeps are a prefix of the queryset's.
+    None when the first column is not a plain non-null column, or the table is shorter."""
+    terms = ordering_of(queryset)
+    first = terms[0] if terms else None
+    if not isinstance(first, str) or "__" in first or first == "?":
+        return None
+    name = first.lstrip("-+")
+    model = queryset.model
+    try:
+        field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    if not field.concrete or field.null:
+        return None
+    edge = model._base_manager.order_by(first).values_list(field.attname, flat=True)[rows - 1 : rows].first()
+    if edge is None:
+        return None
+    lookup = "gte" if first.startswith("-") else "lte"
+    return queryset.filter(**{f"{field.attname}__{lookup}": edge})
+
+
 class SearchAdminMixin:
     """The changelist's search through `search_selector(queryset=, term=)` (the app's selector),
     without counting all rows. Keep `search_fields` non-empty: it shows the search box."""
@@ -55,6 +160,11 @@ class SearchAdminMixin:
     search_selector = None  # staticmethod(<app>.selectors.<entity>_search)
     show_full_result_count = False
     paginator = EstimatedCountPaginator
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        # A searched list: its page through SearchPaginator's plans (the count stays the same).
+        paginator = SearchPaginator if request.GET.get(SEARCH_VAR, "").strip() else self.paginator
+        return paginator(queryset, per_page, orphans, allow_empty_first_page)
 
     def get_search_results(self, request, queryset, search_term):
         try:

@@ -13,14 +13,20 @@ that gives what the services write for that data (its captions hold no
 entities and no block tags, so dropping the tags is html_to_text).
 
 Order of the run, so that before and after are measured on one database:
-1. the trigram indexes dropped: writes (image create, category PATCH), and
-   the searches as they were before (a scan);
+1. the trigram indexes dropped: the searches as they were before (a scan);
 2. the indexes built (their build time and size printed);
-3. API searches (selective, medium, common, absent; first and deepest page),
-   admin changelists (first page, filtered, searched), writes again, and
-   EXPLAIN ANALYZE of the three searches;
-4. the indexes dropped again: writes once more (before, second sample), then
-   built again so that the database is left as the migrations make it.
+3. API searches (selective, medium, common, absent, and terms whose matches
+   bunch among the oldest rows; first and deepest page), admin changelists
+   (first page, filtered, searched), and EXPLAIN ANALYZE of the searches;
+4. writes (image create, category PATCH), before and after alternating in
+   --rounds samples (B A A B B A ...): "before" without the trigram indexes of
+   the written tables and with search_text not written (the services' text
+   functions stubbed), "after" as the migrations and services make it. Each
+   sample starts from VACUUM and CHECKPOINT; each write is timed by the wall
+   clock and by this process's CPU, and the server's CPU for the connection
+   is read from /proc. The database is left with every index built.
+
+    .venv/bin/python -m tools.bench.search --rows 200000 --only writes   # the writes alone
 """
 
 import argparse
@@ -44,13 +50,18 @@ TRIGRAM_INDEXES = {
     "reference_external_id_trgm": ("references_reference", "external_id"),
     "reference_urn_trgm": ("references_reference", "urn"),
 }
+# The indexes of the tables the measured writes write to.
+WRITTEN_INDEXES = ("asset_image_search_trgm", "category_search_trgm")
+WRITTEN_TABLES = ("assets_assetimage", "assets_assetimagelocale", "categories_category", "categories_categorylocale")
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="images, categories, references (%(default)s)")
     parser.add_argument("--runs", type=int, default=21, help="timed requests per figure (default: %(default)s)")
-    parser.add_argument("--writes", type=int, default=60, help="timed writes per sample (default: %(default)s)")
+    parser.add_argument("--writes", type=int, default=40, help="timed writes of each kind per sample (%(default)s)")
+    parser.add_argument("--rounds", type=int, default=6, help="before/after samples of the writes (%(default)s)")
+    parser.add_argument("--only", choices=["reads", "writes"], help="measure only the reads or the writes")
     parser.add_argument("--database-url", default=DEFAULT_URL, help="PostgreSQL URL (default: %(default)s)")
     parser.add_argument("--drop", action="store_true", help="drop the database at the end (it is large)")
     return parser.parse_args()
@@ -176,19 +187,21 @@ def fill(rows: int) -> None:
             sql(f"VACUUM (FULL, ANALYZE) {table}")
 
 
-def drop_indexes() -> None:
-    for name in TRIGRAM_INDEXES:
+def drop_indexes(names=TRIGRAM_INDEXES, quiet: bool = False) -> None:
+    for name in names:
         sql(f'DROP INDEX IF EXISTS "{name}"')
 
 
-def build_indexes() -> None:
-    for name, (table, column) in TRIGRAM_INDEXES.items():
+def build_indexes(names=TRIGRAM_INDEXES, quiet: bool = False) -> None:
+    for name in names:
+        table, column = TRIGRAM_INDEXES[name]
         started = time.perf_counter()
         # The statement migrations write (core.search.trigram_index).
         sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin ((UPPER(("{column}")::text)) gin_trgm_ops)')
         size = sql("SELECT pg_size_pretty(pg_relation_size(%s::regclass))", [name])[0][0]
-        print(f"  {name}: built in {time.perf_counter() - started:.1f} s, {size}")
-    for table in {table for table, _ in TRIGRAM_INDEXES.values()}:
+        if not quiet:
+            print(f"  {name}: built in {time.perf_counter() - started:.1f} s, {size}")
+    for table in {TRIGRAM_INDEXES[name][0] for name in names}:
         sql(f"ANALYZE {table}")
 
 
@@ -274,6 +287,9 @@ def terms() -> dict[str, dict[str, str]]:
             "medium": "Agency 7a",  # credits 'Agency ' + 4 hex digits: 1 in 256
             "common": "somewhere nice",  # every caption
             "absent": "zebra crossing",
+            # Names are 'Photo <n>', n in the order of insertion: matches among the oldest rows only.
+            "rare, oldest": "Photo 10000",  # 10000, 100000..100009: 11 images
+            "bunched, oldest": "Photo 10",  # 10, 100..109, ..., 100000..109999: 11,111 images
         },
         "categories": {
             "selective": code[:7],
@@ -307,6 +323,8 @@ def measure_admin(client: Client, runs: int, all_terms) -> list[tuple[str, float
         ("images, searched (selective)", f"/admin/assets/assetimage/?q={all_terms['images']['selective']}"),
         ("images, searched (common)", f"/admin/assets/assetimage/?q={all_terms['images']['common']}"),
         ("images, searched (absent)", f"/admin/assets/assetimage/?q={all_terms['images']['absent']}"),
+        ("images, searched (bunched, oldest)", f"/admin/assets/assetimage/?q={all_terms['images']['bunched, oldest']}"),
+        ("images, searched (rare, oldest)", f"/admin/assets/assetimage/?q={all_terms['images']['rare, oldest']}"),
         ("categories, first page", "/admin/categories/category/"),
         ("categories, filtered (archived)", "/admin/categories/category/?is_archived__exact=1"),
         ("categories, searched (selective)", f"/admin/categories/category/?q={all_terms['categories']['selective']}"),
@@ -318,6 +336,8 @@ def measure_admin(client: Client, runs: int, all_terms) -> list[tuple[str, float
         ("references, searched (common)", "/admin/references/reference/?q=youtube"),
         # Matches bunched in the oldest rows (post-1, post-1xxxxx): the newest-first walk reads far.
         ("references, searched (medium, bunched)", "/admin/references/reference/?q=post-1"),
+        ("references, searched (bunched, oldest: post-10)", "/admin/references/reference/?q=post-10"),
+        ("references, searched (rare, oldest: post-10000)", "/admin/references/reference/?q=post-10000"),
         ("references, searched (absent)", "/admin/references/reference/?q=zebra+crossing"),
     ]
     figures = []
@@ -354,29 +374,29 @@ class Writes:
         self.categories = list(Category.objects.order_by("-inserted_at").values_list("pk", flat=True)[:50])
         self.turn = 0
 
-    def image_create(self, n: int) -> float:
-        timings = []
+    def image_create(self, n: int, timings: "Timings") -> None:
         for _ in range(n):
             key = self.spares.pop()
-            started = time.perf_counter()
-            status, body = self.client.api(
-                "POST",
-                f"{API}/assets/images",
-                {
-                    "file_key": key,
-                    "name": WRITTEN_NAME,
-                    "locales": [
-                        {"locale": "en", "credit": "Agency", "caption_html": "<p>A <em>new</em> caption</p>"},
-                        {"locale": "fr", "credit": "Agence", "caption_html": "<p>Une <em>nouvelle</em> légende</p>"},
-                    ],
-                },
-            )
-            timings.append((time.perf_counter() - started) * 1000)
+            with timings.write("image create"):
+                status, body = self.client.api(
+                    "POST",
+                    f"{API}/assets/images",
+                    {
+                        "file_key": key,
+                        "name": WRITTEN_NAME,
+                        "locales": [
+                            {"locale": "en", "credit": "Agency", "caption_html": "<p>A <em>new</em> caption</p>"},
+                            {
+                                "locale": "fr",
+                                "credit": "Agence",
+                                "caption_html": "<p>Une <em>nouvelle</em> légende</p>",
+                            },
+                        ],
+                    },
+                )
             assert status == 201, body
-        return statistics.median(timings)
 
-    def category_patch(self, n: int) -> float:
-        timings = []
+    def category_patch(self, n: int, timings: "Timings") -> None:
         for index in range(n):
             category = self.categories[index % len(self.categories)]
             self.turn += 1
@@ -386,27 +406,133 @@ class Writes:
                     {"locale": "fr", "name": f"Renommée {self.turn}"},
                 ]
             }
-            started = time.perf_counter()
-            status, answer = self.client.api("PATCH", f"{API}/categories/{category}", body)
-            timings.append((time.perf_counter() - started) * 1000)
+            with timings.write("category PATCH"):
+                status, answer = self.client.api("PATCH", f"{API}/categories/{category}", body)
             assert status == 200, answer
-        return statistics.median(timings)
 
-    def sample(self, n: int, *, maintained: bool) -> dict[str, float]:
-        """Both writes; `maintained=False` writes no search_text, as before the search column."""
+    def sample(self, n: int, timings: "Timings", *, maintained: bool) -> None:
+        """Both writes, n of each, interleaved; `maintained=False` writes no search_text, as before
+        the search column."""
         from unittest import mock
 
-        # Building or dropping the indexes left hundreds of MB to write out: a checkpoint now,
-        # so that the writes measured do not wait on it (they did, by a factor of 2, in one run).
-        sql("CHECKPOINT")
-
-        if maintained:
-            return {"image create": self.image_create(n), "category PATCH": self.category_patch(n)}
-        with (
-            mock.patch("assets.services.image_search_text", return_value=""),
-            mock.patch("categories.services.category_search_text", return_value=""),
+        # The same starting point for every sample: no dead rows left by the previous one, and
+        # nothing left to write out (building or dropping the indexes wrote hundreds of MB; the
+        # writes measured waited on it, by a factor of 2, in one run).
+        for table in (
+            "assets_assetimage",
+            "assets_assetimagelocale",
+            "categories_category",
+            "categories_categorylocale",
         ):
-            return {"image create": self.image_create(n), "category PATCH": self.category_patch(n)}
+            sql(f"VACUUM (ANALYZE) {table}")
+        sql("CHECKPOINT")
+        stubs = (
+            []
+            if maintained
+            else [
+                mock.patch("assets.services.image_search_text", return_value=""),
+                mock.patch("categories.services.category_search_text", return_value=""),
+            ]
+        )
+        for stub in stubs:
+            stub.start()
+        try:
+            for _ in range(n // 10):  # in batches of ten: a burst of load weighs on both writes
+                self.image_create(10, timings)
+                self.category_patch(10, timings)
+        finally:
+            for stub in stubs:
+                stub.stop()
+
+
+class Timings:
+    """Per write: wall clock and this process's CPU (Python: `time.process_time`), and the
+    database server's CPU for the connection (its backend's utime + stime from /proc, in clock
+    ticks of 10 ms: only its mean over many writes means something)."""
+
+    def __init__(self):
+        self.wall: dict[str, list[float]] = {}
+        self.cpu: dict[str, list[float]] = {}
+        self.server: dict[str, list[float]] = {}
+        self._ticks = os.sysconf("SC_CLK_TCK")
+
+    def _server_ms(self) -> float | None:
+        pid = sql("SELECT pg_backend_pid()")[0][0]
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:  # a database on another machine
+            return None
+        return (int(fields[11]) + int(fields[12])) * 1000 / self._ticks
+
+    def write(self, name: str):
+        import contextlib
+
+        @contextlib.contextmanager
+        def timed():
+            server = self._server_ms()
+            wall, cpu = time.perf_counter(), time.process_time()
+            yield
+            self.cpu.setdefault(name, []).append((time.process_time() - cpu) * 1000)
+            self.wall.setdefault(name, []).append((time.perf_counter() - wall) * 1000)
+            after = self._server_ms()
+            if server is not None and after is not None:
+                self.server.setdefault(name, []).append(after - server)
+
+        return timed()
+
+    def add(self, other: "Timings") -> None:
+        for mine, theirs in ((self.wall, other.wall), (self.cpu, other.cpu), (self.server, other.server)):
+            for name, values in theirs.items():
+                mine.setdefault(name, []).extend(values)
+
+
+def measure_writes(writes: Writes, n: int, rounds: int) -> None:
+    """Before (no trigram index on the written tables, no search_text written) and after (both),
+    alternating B A A B B A ... on one database, `n` writes of each kind per sample."""
+    timings = {"before": Timings(), "after": Timings()}
+    per_round: list[dict[str, dict[str, float]]] = []
+    state = None
+    for index in range(rounds):
+        order = ("before", "after") if index % 2 == 0 else ("after", "before")
+        medians = {}
+        for wanted in order:
+            if wanted != state:
+                (drop_indexes if wanted == "before" else build_indexes)(WRITTEN_INDEXES, quiet=True)
+                state = wanted
+            sample = Timings()
+            writes.sample(n, sample, maintained=wanted == "after")
+            timings[wanted].add(sample)
+            medians[wanted] = {name: statistics.median(values) for name, values in sample.wall.items()}
+        per_round.append(medians)
+        print(
+            f"  round {index + 1} ({order[0]} first): "
+            + ", ".join(
+                f"{name} {medians['after'][name]:.2f} / {medians['before'][name]:.2f} ms" for name in medians["after"]
+            )
+        )
+    if state == "before":
+        build_indexes(WRITTEN_INDEXES, quiet=True)
+    print(f"\n  Writes, {rounds} samples of {n} per state (after / before; target <= 1.10):")
+    for name in timings["after"].wall:
+        for label, attribute, pick in (
+            ("wall, median of all writes", "wall", statistics.median),
+            ("Python CPU, median", "cpu", statistics.median),
+            ("server CPU, mean per write", "server", statistics.mean),
+        ):
+            after, before = (
+                getattr(timings["after"], attribute).get(name),
+                getattr(timings["before"], attribute).get(name),
+            )
+            if not after or not before:
+                continue
+            a, b = pick(after), pick(before)
+            print(f"  {name:<15} {label:<28} {a:7.2f} / {b:7.2f} ms = {a / b:.3f}")
+        ratios = [r["after"][name] / r["before"][name] for r in per_round]
+        print(
+            f"  {name:<15} {'ratio of the rounds medians':<28} median {statistics.median(ratios):.3f}, "
+            f"from {min(ratios):.3f} to {max(ratios):.3f}"
+        )
 
 
 def old_searches(runs: int, all_terms) -> list[tuple[str, float]]:
@@ -461,6 +587,29 @@ def plans(all_terms) -> None:
     for label, queryset in queries.items():
         print(f"\nEXPLAIN (ANALYZE, BUFFERS), {label}:")
         print(queryset.explain(analyze=True, buffers=True))
+    admin_plans()
+
+
+def admin_plans() -> None:
+    """A searched changelist's page query: as Django writes it, and as SearchPaginator fetches it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.admin_search import SearchPaginator
+    from references.models import Reference
+    from references.selectors import reference_search
+
+    for term in ("post-10", "post-10000"):
+        queryset = reference_search(queryset=Reference.objects.order_by("-id"), term=term)
+        print(f"\nEXPLAIN (ANALYZE, BUFFERS), references, admin page 1 searched for {term!r}, as Django fetches it:")
+        print(queryset[:50].explain(analyze=True, buffers=True))
+        paginator = SearchPaginator(queryset, 50)
+        paginator.count  # noqa: B018 (counted first, as the changelist does)
+        with CaptureQueriesContext(connection) as queries:
+            list(paginator.page(1).object_list)
+        for query in queries:
+            print(f"\nEXPLAIN (ANALYZE, BUFFERS), the same through SearchPaginator (count {paginator.count}):")
+            print("\n".join(row[0] for row in sql(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")))
 
 
 def show(figures: list[tuple[str, float]], target: float | None = None) -> None:
@@ -481,35 +630,33 @@ def main() -> None:
     all_terms = terms()
     writes = Writes(client)
 
-    print("\n1. Without the trigram indexes, without search_text written")
-    before_1 = writes.sample(args.writes, maintained=False)
-    show([(f"{name} (median of {args.writes})", value) for name, value in before_1.items()])
+    if args.only != "writes":
+        measure_reads(client, args, all_terms)
+    if args.only != "reads":
+        print(
+            "\n4. Writes: before (no trigram index on the written tables, search_text not written) and after,"
+            f" alternating, {args.rounds} rounds of {args.writes} image creates and {args.writes} category"
+            " PATCHes per state"
+        )
+        measure_writes(writes, args.writes, args.rounds)
+    build_indexes(quiet=True)
+    if args.drop:
+        drop_database(args.database_url)
+
+
+def measure_reads(client: Client, args, all_terms) -> None:
+    print("\n1. Without the trigram indexes, without search_text written: the searches as they were")
+    drop_indexes()
     show(old_searches(3, all_terms))
 
     print("\n2. Building the trigram indexes")
     build_indexes()
 
-    print("\n3. With the indexes and search_text written")
-    after = writes.sample(args.writes, maintained=True)
-    show([(f"{name} (median of {args.writes})", value) for name, value in after.items()])
-    print(f"\n  API searches (median of {args.runs}; target <= 50 ms)")
+    print(f"\n3. API searches (median of {args.runs}; target <= 50 ms)")
     show(measure_api(client, args.runs, all_terms), target=50)
     print(f"\n  Admin changelists (median of {args.runs}; target <= 300 ms)")
     show(measure_admin(client, args.runs, all_terms), target=300)
     plans(all_terms)
-
-    print("\n4. Without the trigram indexes again, without search_text written (second 'before' sample)")
-    drop_indexes()
-    before_2 = writes.sample(args.writes, maintained=False)
-    show([(f"{name} (median of {args.writes})", value) for name, value in before_2.items()])
-    print("\n  Writes after / before (mean of the two before samples; target <= 1.10):")
-    for name in after:
-        base = (before_1[name] + before_2[name]) / 2
-        print(f"  {name:<20} {after[name]:.2f} ms / {base:.2f} ms = {after[name] / base:.3f}")
-    if args.drop:
-        drop_database(args.database_url)
-    else:
-        build_indexes()
 
 
 if __name__ == "__main__":
