@@ -11,15 +11,13 @@ import json
 
 from django.contrib import messages
 from django.contrib.admin.views.main import SEARCH_VAR
-from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import F, OrderBy
-from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
 
 from core import search
 from core.exceptions import BadRequest
+from core.search_plans import unwalkable, within_window
 
 
 def planner_estimate(queryset) -> int:
@@ -93,64 +91,6 @@ class SearchPaginator(EstimatedCountPaginator):
         if len(rows) == top - bottom:
             return rows
         return unwalkable(queryset)[bottom:top]
-
-
-def ordering_of(queryset) -> list:
-    query = queryset.query
-    if query.order_by:
-        return list(query.order_by)
-    if query.default_ordering:
-        return list(queryset.model._meta.ordering)
-    return []
-
-
-def unwalkable(queryset):
-    """`queryset` in the same order, written `COALESCE(col, col)` so that no index gives that order:
-    PostgreSQL then finds the rows by their filter (the trigram index) and sorts them."""
-    terms = []
-    for term in ordering_of(queryset):
-        if isinstance(term, str):
-            if term == "?":
-                return queryset
-            descending = term.startswith("-")
-            expression = F(term.lstrip("-+"))
-            terms.append(OrderBy(Coalesce(expression, expression), descending=descending))
-        elif isinstance(term, OrderBy):
-            inner = term.expression
-            terms.append(
-                OrderBy(
-                    Coalesce(inner, inner),
-                    descending=term.descending,
-                    nulls_first=term.nulls_first,
-                    nulls_last=term.nulls_last,
-                )
-            )
-        else:  # an expression ordered ascending
-            terms.append(OrderBy(Coalesce(term, term)))
-    return queryset.order_by(*terms)
-
-
-def within_window(queryset, *, rows: int):
-    """`queryset` restricted to the table's first `rows` rows in its order (by a range on the
-    order's first column, ties included): the rows it keeps are a prefix of the queryset's.
-    None when the first column is not a plain non-null column, or the table is shorter."""
-    terms = ordering_of(queryset)
-    first = terms[0] if terms else None
-    if not isinstance(first, str) or "__" in first or first == "?":
-        return None
-    name = first.lstrip("-+")
-    model = queryset.model
-    try:
-        field = model._meta.pk if name == "pk" else model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return None
-    if not field.concrete or field.null:
-        return None
-    edge = model._base_manager.order_by(first).values_list(field.attname, flat=True)[rows - 1 : rows].first()
-    if edge is None:
-        return None
-    lookup = "gte" if first.startswith("-") else "lte"
-    return queryset.filter(**{f"{field.attname}__{lookup}": edge})
 
 
 class SearchAdminMixin:

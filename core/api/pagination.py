@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from core.api.envelope import Envelope
 from core.exceptions import BadRequest
+from core.search_plans import unwalkable, within_window
 
 # A cursor as django.core.signing writes it: base64url payload, base62 timestamp and a
 # base64url HMAC-SHA256, colon-separated. Empty is the same as no cursor.
@@ -32,6 +33,9 @@ _RESERVED = {"after", "before", "limit", "x-api-key"}
 
 class KeysetPagination(BasePagination):
     ordering = ("-inserted_at", "-id")
+    # A searched page is first looked for among the WINDOW_FACTOR x (limit + 1) rows that follow
+    # the cursor (core.search_plans).
+    WINDOW_FACTOR = 100
 
     def _salt(self, view) -> str:
         return "backoffice.cursor:" + getattr(view, "cursor_scope", type(view).__name__)
@@ -67,25 +71,43 @@ class KeysetPagination(BasePagination):
             raise BadRequest({"before": ["Send either after or before, not both."]})
         self.request, self.view, self.limit = request, view, limit
 
+        searched = bool(params.get("search", "").strip())
         if before:
             t, row_id = self.decode_cursor(before, view, "before")
             newer = Q(inserted_at__gte=t) & (Q(inserted_at__gt=t) | Q(id__gt=row_id))
-            rows = list(queryset.filter(newer).order_by("inserted_at", "id")[: limit + 1])
+            rows = self.fetch(queryset.filter(newer).order_by("inserted_at", "id"), limit + 1, searched, newer)
             has_more_before = len(rows) > limit
             rows = rows[:limit][::-1]
             self.has_previous, self.has_next = has_more_before, True
         else:
             qs = queryset.order_by(*self.ordering)
+            older = None
             if after:
                 t, row_id = self.decode_cursor(after, view, "after")
                 # The redundant `lte` keeps the condition an index range scan.
-                qs = qs.filter(Q(inserted_at__lte=t) & (Q(inserted_at__lt=t) | Q(id__lt=row_id)))
-            rows = list(qs[: limit + 1])
+                older = Q(inserted_at__lte=t) & (Q(inserted_at__lt=t) | Q(id__lt=row_id))
+                qs = qs.filter(older)
+            rows = self.fetch(qs, limit + 1, searched, older)
             self.has_next = len(rows) > limit
             self.has_previous = bool(after)
             rows = rows[:limit]
         self.rows = rows
         return rows
+
+    def fetch(self, queryset, n: int, searched: bool, start: Q | None) -> list:
+        """The first `n` rows of `queryset`. A search's matches may bunch far from the cursor,
+        where walking the order's index would read most of the table: they are looked for among
+        the rows that follow the cursor first, and else sorted from the trigram index's matches
+        (core.search_plans). The same rows either way."""
+        if not searched:
+            return list(queryset[:n])
+        windowed = within_window(queryset, rows=self.WINDOW_FACTOR * n, start=start)
+        if windowed is None:  # few rows follow the cursor: the walk is short
+            return list(queryset[:n])
+        rows = list(windowed[:n])
+        if len(rows) == n:
+            return rows
+        return list(unwalkable(queryset)[:n])
 
     def base_path(self) -> str:
         query = [("limit", str(self.limit))]

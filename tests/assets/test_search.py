@@ -10,6 +10,7 @@ from django.utils import timezone
 from assets.models import AssetImage, AssetImageLocale, StoredFile
 from assets.selectors import image_search
 from assets.services import image_create, image_restore, image_soft_delete, image_update
+from core.api.pagination import KeysetPagination
 from core.sanitize import html_to_text
 from tests.utils import API
 
@@ -114,6 +115,32 @@ class TestCombined:
                 break
         assert served == [f"Boat {index}" for index in reversed(range(7))]
         assert response.json()["meta"]["base"] == f"{URL}?limit=3&search=boat"
+
+    @pytest.mark.parametrize("window", [100, 2, 1])
+    def test_matches_bunched_among_the_oldest_rows_page_the_same_both_ways(self, api, monkeypatch, window):
+        # window 100: every page within the rows after the cursor; 1 and 2: some or all pages
+        # found past the window, sorted from all the matches (core.search_plans).
+        monkeypatch.setattr(KeysetPagination, "WINDOW_FACTOR", window)
+        for index in range(7):
+            make_image(f"Boat {index}", seconds=10 + index)
+        for index in range(9):
+            make_image(f"Car {index}", seconds=30 + index)
+        make_image("Last boat", seconds=50)
+        pages, cursor = [], None
+        while True:
+            response = api.get(URL, {"search": "boat", "limit": 3, **({"after": cursor} if cursor else {})})
+            pages.append(names(response))
+            cursor = response.json()["meta"]["next"]
+            if cursor is None:
+                break
+        assert sum(pages, []) == ["Last boat", *(f"Boat {index}" for index in reversed(range(7)))]
+        # Back from the last page: the same pages, newest first within each.
+        cursor, back = response.json()["meta"]["previous"], []
+        while cursor:
+            response = api.get(URL, {"search": "boat", "limit": 3, "before": cursor})
+            back.insert(0, names(response))
+            cursor = response.json()["meta"]["previous"]
+        assert back == pages[:-1]
 
 
 class TestSameRowsAsTheDefinition:
