@@ -300,10 +300,12 @@ def terms() -> dict[str, dict[str, str]]:
     }
 
 
-def measure_api(client: Client, runs: int, all_terms) -> list[tuple[str, float]]:
+def measure_api(client: Client, runs: int, all_terms, only=None) -> list[tuple[str, float]]:
     figures = []
     for kind, path in (("images", f"{API}/assets/images"), ("categories", f"{API}/categories")):
         for label, term in all_terms[kind].items():
+            if only is not None and (kind, label) not in only:
+                continue
             query = urlencode({"search": term})
             expect = {"absent": False, "common": True}.get(label)  # the others depend on --rows
             first = median_ms(api_get(client, f"{path}?{query}", expect_rows=expect), runs)
@@ -315,7 +317,7 @@ def measure_api(client: Client, runs: int, all_terms) -> list[tuple[str, float]]
     return figures
 
 
-def measure_admin(client: Client, runs: int, all_terms) -> list[tuple[str, float]]:
+def measure_admin(client: Client, runs: int, all_terms, only=None) -> list[tuple[str, float]]:
     pages = [
         ("images, first page", "/admin/assets/assetimage/"),
         ("images, filtered (gravity north)", "/admin/assets/assetimage/?gravity__exact=north"),
@@ -342,6 +344,8 @@ def measure_admin(client: Client, runs: int, all_terms) -> list[tuple[str, float
     ]
     figures = []
     for label, path in pages:
+        if only is not None and label not in only:
+            continue
 
         def call(path=path):
             assert client.page(path) == 200, path
@@ -657,6 +661,40 @@ def measure_reads(client: Client, args, all_terms) -> None:
     print(f"\n  Admin changelists (median of {args.runs}; target <= 300 ms)")
     show(measure_admin(client, args.runs, all_terms), target=300)
     plans(all_terms)
+
+    print(f"\n  The searches whose plan depends on where the matches lie, fetched plainly (median of {args.runs}):")
+    print("  (as before core.search_plans: the list's query with its LIMIT, the planner choosing)")
+    with plain_plans():
+        api_only = {("images", label) for label in ("selective", "common", "rare, oldest", "bunched, oldest")}
+        show(measure_api(client, args.runs, all_terms, only=api_only))
+        admin_only = {
+            "images, searched (common)",
+            "images, searched (bunched, oldest)",
+            "images, searched (rare, oldest)",
+            "references, searched (common)",
+            "references, searched (medium, bunched)",
+            "references, searched (bunched, oldest: post-10)",
+            "references, searched (rare, oldest: post-10000)",
+        }
+        show(measure_admin(client, args.runs, all_terms, only=admin_only))
+
+
+def plain_plans():
+    """The pages fetched by the plain query, as before core.search_plans (for comparison)."""
+    import contextlib
+    from unittest import mock
+
+    from core.admin_search import SearchPaginator
+    from core.api.pagination import KeysetPagination
+
+    stack = contextlib.ExitStack()
+    stack.enter_context(
+        mock.patch.object(SearchPaginator, "page_rows", lambda self, bottom, top: self.object_list[bottom:top])
+    )
+    stack.enter_context(
+        mock.patch.object(KeysetPagination, "fetch", lambda self, queryset, n, *args: list(queryset[:n]))
+    )
+    return stack
 
 
 if __name__ == "__main__":
