@@ -17,7 +17,7 @@ from django.utils.functional import cached_property
 
 from core import search
 from core.exceptions import BadRequest
-from core.search_plans import unwalkable, within_window
+from core.search_plans import unwalkable, walked, within_window
 
 
 def planner_estimate(queryset) -> int:
@@ -87,7 +87,7 @@ class SearchPaginator(EstimatedCountPaginator):
         windowed = within_window(queryset, rows=self.WINDOW_FACTOR * top)
         if windowed is None:  # no window: the table holds fewer rows, the walk is short
             return queryset[bottom:top]
-        rows = windowed[bottom:top]
+        rows = walked(windowed[bottom:top])
         if len(rows) == top - bottom:
             return rows
         return unwalkable(queryset)[bottom:top]

@@ -8,13 +8,16 @@ matches bunch at the far end of the order (the oldest rows of a newest-first
 list), the walk reads nearly the whole table. The callers (the admin's
 SearchPaginator, the API's KeysetPagination) combine two shapes instead:
 - `within_window`: the search among the first rows of the list's order only,
-  a range that bounds the walk; exact when it yields the whole page;
+  a range that bounds the walk; exact when it yields the whole page; read by
+  `walked`, so that PostgreSQL walks that range instead of reading the
+  trigram index (which the second shape would read again);
 - `unwalkable`: the same order written so that no index serves it, so the
   matches are found by the trigram index and sorted (cheap when they are few).
 Both return the rows the plain query returns, in the same order.
 """
 
 from django.core.exceptions import FieldDoesNotExist
+from django.db import connections, transaction
 from django.db.models import F, OrderBy, Q
 from django.db.models.functions import Coalesce
 
@@ -77,3 +80,23 @@ def within_window(queryset, *, rows: int, start: Q | None = None):
         return None
     lookup = "gte" if first.startswith("-") else "lte"
     return queryset.filter(**{f"{field.attname}__{lookup}": edge})
+
+
+def walked(rows) -> list:
+    """The rows of `rows` (a sliced queryset: a window's page), with PostgreSQL's bitmap scans
+    off for that query. The window is a range of a few thousand rows in the order's index: its
+    walk is bounded, while a bitmap scan of the trigram index reads the posting lists of every
+    row sharing the term's trigrams (tens of ms at a million rows for `Photo 10`), which the
+    sorted fetch must then read a second time when the window lacks the page."""
+    connection = connections[rows.db]
+    if connection.vendor != "postgresql":
+        return list(rows)
+    with transaction.atomic(using=rows.db, savepoint=False):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('enable_bitmapscan'), set_config('enable_bitmapscan', 'off', true)")
+            previous = cursor.fetchone()[0]
+        try:
+            return list(rows)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('enable_bitmapscan', %s, true)", [previous])

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from core.api.envelope import Envelope
 from core.exceptions import BadRequest
-from core.search_plans import unwalkable, within_window
+from core.search_plans import unwalkable, walked, within_window
 
 # A cursor as django.core.signing writes it: base64url payload, base62 timestamp and a
 # base64url HMAC-SHA256, colon-separated. Empty is the same as no cursor.
@@ -104,7 +104,7 @@ class KeysetPagination(BasePagination):
         windowed = within_window(queryset, rows=self.WINDOW_FACTOR * n, start=start)
         if windowed is None:  # few rows follow the cursor: the walk is short
             return list(queryset[:n])
-        rows = list(windowed[:n])
+        rows = walked(windowed[:n])
         if len(rows) == n:
             return rows
         return list(unwalkable(queryset)[:n])

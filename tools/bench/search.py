@@ -460,27 +460,28 @@ class Timings:
         self.server: dict[str, list[float]] = {}
         self._ticks = os.sysconf("SC_CLK_TCK")
 
-    def _server_ms(self) -> float | None:
+    def _server_ms(self) -> tuple[int, float | None]:
         pid = sql("SELECT pg_backend_pid()")[0][0]
         try:
             with open(f"/proc/{pid}/stat") as stat:
                 fields = stat.read().rsplit(")", 1)[1].split()
         except OSError:  # a database on another machine
-            return None
-        return (int(fields[11]) + int(fields[12])) * 1000 / self._ticks
+            return pid, None
+        return pid, (int(fields[11]) + int(fields[12])) * 1000 / self._ticks
 
     def write(self, name: str):
         import contextlib
 
         @contextlib.contextmanager
         def timed():
-            server = self._server_ms()
+            pid, server = self._server_ms()
             wall, cpu = time.perf_counter(), time.process_time()
             yield
             self.cpu.setdefault(name, []).append((time.process_time() - cpu) * 1000)
             self.wall.setdefault(name, []).append((time.perf_counter() - wall) * 1000)
-            after = self._server_ms()
-            if server is not None and after is not None:
+            # The same backend only: a connection older than CONN_MAX_AGE is replaced after a request.
+            after_pid, after = self._server_ms()
+            if server is not None and after is not None and after_pid == pid:
                 self.server.setdefault(name, []).append(after - server)
 
         return timed()
