@@ -597,7 +597,7 @@ def plans(all_terms) -> None:
 
 def admin_plans() -> None:
     """A searched changelist's page query: as Django writes it, and as SearchPaginator fetches it."""
-    from django.db import connection
+    from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
     from core.admin_search import SearchPaginator
@@ -612,9 +612,15 @@ def admin_plans() -> None:
         paginator.count  # noqa: B018 (counted first, as the changelist does)
         with CaptureQueriesContext(connection) as queries:
             list(paginator.page(1).object_list)
-        for query in queries:
-            print(f"\nEXPLAIN (ANALYZE, BUFFERS), the same through SearchPaginator (count {paginator.count}):")
-            print("\n".join(row[0] for row in sql(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")))
+        # Replayed in one transaction: the settings the queries ran with (core.search_plans.walked) apply.
+        with transaction.atomic():
+            for query in queries:
+                statement = query["sql"]
+                if "set_config" in statement:
+                    sql(statement)
+                elif statement.startswith("SELECT"):
+                    print(f"\nEXPLAIN (ANALYZE, BUFFERS), the same through SearchPaginator (count {paginator.count}):")
+                    print("\n".join(row[0] for row in sql(f"EXPLAIN (ANALYZE, BUFFERS) {statement}")))
 
 
 def show(figures: list[tuple[str, float]], target: float | None = None) -> None:
