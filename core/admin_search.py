@@ -4,7 +4,8 @@ Django's changelist counts every matching row on every page (`COUNT(*)`,
 twice with `show_full_result_count`) and searches with `icontains` over
 `search_fields`, joins included. An admin using `SearchAdminMixin` searches
 through its app's selector instead (core.search: the same indexed match as
-the API) and counts with `EstimatedCountPaginator`.
+the API) and counts with `EstimatedCountPaginator`; a searched changelist
+fetches its page with `SearchPaginator` (core.search_plans, docs/search.md).
 """
 
 import json
@@ -62,7 +63,8 @@ class SearchPaginator(EstimatedCountPaginator):
       written so that no index can serve it (`unwalkable`).
     - *Many matches*: the page is first looked for among the newest
       `WINDOW_FACTOR` × (the rows up to the page's end) rows of the table, a
-      range on the order's first column that bounds the walk. The rows found
+      range on the order's first column that bounds the walk (`within_window`,
+      read by `walked`). The rows found
       there are the list's first rows exactly when there are enough of them;
       otherwise (many matches, bunched far away) they are sorted as above.
     Same rows, same order as the plain query: only the plan differs.
