@@ -287,7 +287,8 @@ def terms() -> dict[str, dict[str, str]]:
             "medium": "Agency 7a",  # credits 'Agency ' + 4 hex digits: 1 in 256
             "common": "somewhere nice",  # every caption
             "absent": "zebra crossing",
-            # Names are 'Photo <n>', n in the order of insertion: matches among the oldest rows only.
+            # Names are 'Photo <n>', n in the order of insertion: matches among the oldest rows
+            # (and, at --rows 1000000, the newest: Photo 1000000).
             "rare, oldest": "Photo 10000",  # 10000, 100000..100009: 11 images
             "bunched, oldest": "Photo 10",  # 10, 100..109, ..., 100000..109999: 11,111 images
         },
