@@ -11,7 +11,7 @@ from django.db import close_old_connections
 
 from assets import services as image_services
 from assets.models import Rendition
-from assets.renditions import engine
+from assets.renditions import engine, wsgi
 from assets.renditions.wsgi import RenditionApplication
 from backoffice.wsgi import application, django_application
 from tests.assets.renditions_helpers import encode, path_of, stripes, upload_image
@@ -43,12 +43,13 @@ def call(app, path: str, method: str = "GET", **headers) -> tuple[str, dict, byt
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     try:
-        body = app(environ, lambda status, headers, exc_info=None: started.append((status, headers)))
-        try:
-            content = b"".join(body)
-        finally:
-            if hasattr(body, "close"):
-                body.close()
+        with mock.patch("assets.renditions.wsgi.check_connection"):
+            body = app(environ, lambda status, headers, exc_info=None: started.append((status, headers)))
+            try:
+                content = b"".join(body)
+            finally:
+                if hasattr(body, "close"):
+                    body.close()
     finally:
         signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)
@@ -94,6 +95,31 @@ def test_a_cached_hit_is_one_query_and_never_asks_storage_whether_the_file_exist
     with django_assert_num_queries(1):
         status, _, body = call(RenditionApplication(django_never_called), path)
     assert status == "200 OK" and body
+
+
+def test_a_cached_hit_checks_its_database_connection_before_and_after_as_django_does(api):
+    _, path = rendered_path(api)
+    checks = []
+    with mock.patch("assets.renditions.wsgi.check_connection", side_effect=lambda: checks.append("check")):
+        status = call_unpatched(RenditionApplication(django_never_called), path)
+    assert status == "200 OK" and checks == ["check", "check"]
+
+
+def test_check_connection_is_djangos_check_of_the_default_connection():
+    connection = mock.Mock()
+    with mock.patch("assets.renditions.wsgi.connections", {"default": connection}):
+        wsgi.check_connection()
+    connection.close_if_unusable_or_obsolete.assert_called_once_with()
+
+
+def call_unpatched(app, path: str) -> str:
+    """The status of a GET through `app`, without call()'s stand-in for the connection check."""
+    started = []
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "wsgi.input": io.BytesIO(), "wsgi.errors": sys.stderr}
+    body = app(environ, lambda status, headers, exc_info=None: started.append(status))
+    b"".join(body)
+    body.close()
+    return started[0]
 
 
 def test_a_url_that_does_not_verify_goes_to_the_view_before_any_query_or_storage_access(
