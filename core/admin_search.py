@@ -18,7 +18,7 @@ from django.utils.functional import cached_property
 
 from core import search
 from core.exceptions import BadRequest
-from core.search_plans import unwalkable, walked, within_window
+from core.search_plans import page_rows, unwalkable
 
 
 def planner_estimate(queryset) -> int:
@@ -86,13 +86,7 @@ class SearchPaginator(EstimatedCountPaginator):
             return queryset[bottom:top]
         if self.count <= self.EXACT_COUNT_LIMIT:
             return unwalkable(queryset)[bottom:top]
-        windowed = within_window(queryset, rows=self.WINDOW_FACTOR * top)
-        if windowed is None:  # no window: the table holds fewer rows, the walk is short
-            return queryset[bottom:top]
-        rows = walked(windowed[bottom:top])
-        if len(rows) == top - bottom:
-            return rows
-        return unwalkable(queryset)[bottom:top]
+        return page_rows(queryset, bottom, top, window=self.WINDOW_FACTOR * top)
 
 
 class SearchAdminMixin:

@@ -13,7 +13,8 @@ SearchPaginator, the API's KeysetPagination) combine two shapes instead:
   trigram index (which the second shape would read again);
 - `unwalkable`: the same order written so that no index serves it, so the
   matches are found by the trigram index and sorted (cheap when they are few).
-Both return the rows the plain query returns, in the same order.
+Both return the rows the plain query returns, in the same order; `page_rows`
+combines them as both callers do.
 """
 
 from django.core.exceptions import FieldDoesNotExist
@@ -100,3 +101,15 @@ def walked(rows) -> list:
         finally:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT set_config('enable_bitmapscan', %s, true)", [previous])
+
+
+def page_rows(queryset, bottom: int, top: int, *, window: int, start: Q | None = None) -> list:
+    """Rows `bottom` to `top` of `queryset`, looked for within its first `window` rows (from
+    `start`) first, walked, else sorted from all the matches: the plain query's rows either way."""
+    windowed = within_window(queryset, rows=window, start=start)
+    if windowed is None:  # fewer rows than the window: the plain walk is short
+        return list(queryset[bottom:top])
+    rows = walked(windowed[bottom:top])
+    if len(rows) == top - bottom:
+        return rows
+    return list(unwalkable(queryset)[bottom:top])

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from core.api.envelope import Envelope
 from core.exceptions import BadRequest
-from core.search_plans import unwalkable, walked, within_window
+from core.search_plans import page_rows
 
 # A cursor as django.core.signing writes it: base64url payload, base62 timestamp and a
 # base64url HMAC-SHA256, colon-separated. Empty is the same as no cursor.
@@ -101,13 +101,7 @@ class KeysetPagination(BasePagination):
         (core.search_plans). The same rows either way."""
         if not searched:
             return list(queryset[:n])
-        windowed = within_window(queryset, rows=self.WINDOW_FACTOR * n, start=start)
-        if windowed is None:  # few rows follow the cursor: the walk is short
-            return list(queryset[:n])
-        rows = walked(windowed[:n])
-        if len(rows) == n:
-            return rows
-        return list(unwalkable(queryset)[:n])
+        return page_rows(queryset, 0, n, window=self.WINDOW_FACTOR * n, start=start)
 
     def base_path(self) -> str:
         query = [("limit", str(self.limit))]
