@@ -64,14 +64,9 @@ def deliver(request, path: str):
 
 def _serve(request, ref, key: str, byte_size: int, etag: str):
     """The stored bytes with their caching headers; None when the file is not in storage."""
-    quoted = f'"{etag}"'
-    headers = {
-        "ETag": quoted,
-        "Cache-Control": IMMUTABLE,
-        "X-Content-Type-Options": "nosniff",
-    }
-    asked = request.META.get("HTTP_IF_NONE_MATCH")  # META: request.headers would build every header's entry
-    if asked and (asked.strip() == "*" or quoted in parse_etags(asked)):
+    headers = caching_headers(etag)
+    # META: request.headers would build every header's entry.
+    if not_modified(request.META.get("HTTP_IF_NONE_MATCH"), headers["ETag"]):
         return HttpResponse(status=304, headers=headers)
     content_type = FORMATS[ref.format]
     if request.method == "HEAD":
@@ -86,3 +81,13 @@ def _serve(request, ref, key: str, byte_size: int, etag: str):
     response = FileResponse(handle, content_type=content_type, headers=headers)
     response["Content-Length"] = str(byte_size)
     return response
+
+
+def caching_headers(etag: str) -> dict[str, str]:
+    """The headers of every answer with a rendition's bytes (or its 304)."""
+    return {"ETag": f'"{etag}"', "Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff"}
+
+
+def not_modified(if_none_match: str | None, quoted_etag: str) -> bool:
+    """Whether an If-None-Match header names this ETag (or `*`)."""
+    return bool(if_none_match) and (if_none_match.strip() == "*" or quoted_etag in parse_etags(if_none_match))

@@ -33,11 +33,10 @@ import posixpath
 
 from django.core.files.storage import default_storage
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.utils.http import content_disposition_header, parse_etags
+from django.utils.http import content_disposition_header
 
-from assets.renditions import selectors, signing
+from assets.renditions import selectors, signing, views
 from assets.renditions.specs import FORMATS
-from assets.renditions.views import IMMUTABLE
 
 logger = logging.getLogger("backoffice.renditions")
 
@@ -67,16 +66,15 @@ class RenditionApplication:
             if stored is None:
                 return None  # a first hit, or the image is gone: the view answers
             key, byte_size, etag = stored
-            quoted = f'"{etag}"'
-            asked = environ.get("HTTP_IF_NONE_MATCH")
-            if asked and (asked.strip() == "*" or quoted in parse_etags(asked)):
+            cache_headers = views.caching_headers(etag)
+            caching = list(cache_headers.items())
+            if views.not_modified(environ.get("HTTP_IF_NONE_MATCH"), cache_headers["ETag"]):
                 # As the view's HttpResponse(status=304): Django's default Content-Type included.
-                return "304 Not Modified", _headers("text/html; charset=utf-8", quoted), []
-            content_type = FORMATS[ref.format]
+                return "304 Not Modified", [("Content-Type", "text/html; charset=utf-8"), *caching], []
+            headers = [("Content-Type", FORMATS[ref.format]), *caching, ("Content-Length", str(byte_size))]
             if environ["REQUEST_METHOD"] == "HEAD":
-                return "200 OK", [*_headers(content_type, quoted), ("Content-Length", str(byte_size))], []
+                return "200 OK", headers, []
             handle = default_storage.open(key, "rb")
-            headers = [*_headers(content_type, quoted), ("Content-Length", str(byte_size))]
             # FileResponse names the file inline, from the stored file's name.
             disposition = content_disposition_header(False, posixpath.basename(key))
             if disposition:
@@ -99,15 +97,6 @@ def check_connection() -> None:
     """Close the hit's database connection if it is broken or past CONN_MAX_AGE, as
     django.db.close_old_connections does for every connection around a request."""
     connections[DEFAULT_DB_ALIAS].close_if_unusable_or_obsolete()
-
-
-def _headers(content_type: str, quoted_etag: str) -> list[tuple[str, str]]:
-    return [
-        ("Content-Type", content_type),
-        ("ETag", quoted_etag),
-        ("Cache-Control", IMMUTABLE),
-        ("X-Content-Type-Options", "nosniff"),
-    ]
 
 
 def _chunks(handle, size: int = 64 * 1024):
