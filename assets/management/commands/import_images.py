@@ -5,13 +5,11 @@ second run creates only what the first did not (each file is its own
 transaction), and a file already imported is reported as such.
 """
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.files import File
 from django.core.management.base import CommandError
-from tqdm import tqdm
 
 from assets.services import image_create_from_upload
 from core.exceptions import DomainError
@@ -84,16 +82,15 @@ class Command(AuditedCommand):
         total_bytes = sum(path.stat().st_size for path in paths)
         self.stdout.write(f"Found {len(paths)} image file(s), {total_bytes} bytes, in {folder}.")
         summary = Summary()
-        bar = tqdm(
+        progress = self.progress(
             total=total_bytes,
             unit="B",
             unit_scale=True,
             unit_divisor=1024,
-            file=sys.stderr,
-            disable=None,  # no bar when stderr is not a terminal
-            dynamic_ncols=True,
+            left="import what is left",
+            report=lambda: self._report(summary),
         )
-        try:
+        with progress as bar:
             for index, path in enumerate(paths, start=1):
                 bar.set_postfix_str(f"file {index}/{len(paths)}")
                 try:
@@ -105,12 +102,6 @@ class Command(AuditedCommand):
                 except (DomainError, OSError) as exc:
                     summary.failed.append((path, reason(exc)))
                 bar.update(path.stat().st_size if path.exists() else 0)
-        except KeyboardInterrupt:
-            bar.close()
-            self._report(summary)
-            self.stderr.write("Interrupted: run the same command again to import what is left.")
-            sys.exit(130)
-        bar.close()
         self._report(summary)
         if summary.failed:
             raise CommandError(f"{len(summary.failed)} file(s) failed.", returncode=1)

@@ -5,11 +5,8 @@ Each output is rendered and recorded by the same service as a first request
 at a time: interrupt whenever, and run again to do what is left.
 """
 
-import sys
-
 from django.conf import settings
 from django.core.management.base import CommandError
-from tqdm import tqdm
 
 from assets.models import AssetImage, Rendition
 from assets.renditions import engine
@@ -61,14 +58,16 @@ class Command(AuditedCommand):
         done = set()
         if missing_only:
             done = set(Rendition.objects.values_list("file_id", "operation", "gravity", "format"))
-        total = images.count() * len(operations) * len(formats)
-        self.stdout.write(
-            f"{images.count()} live image(s) × {len(operations)} preset(s) × {len(formats)} format(s) = {total}."
-        )
+        count = images.count()
+        total = count * len(operations) * len(formats)
+        self.stdout.write(f"{count} live image(s) × {len(operations)} preset(s) × {len(formats)} format(s) = {total}.")
         rendered = kept = 0
         failed: list[str] = []
-        bar = tqdm(total=total, unit="rendition", file=sys.stderr, disable=None, dynamic_ncols=True)
-        try:
+
+        def report():  # the counts as they are when called
+            self._report(rendered, kept, failed)
+
+        with self.progress(total=total, unit="rendition", left="render what is left", report=report) as bar:
             for image in images.iterator(chunk_size=200):
                 for operation in operations:
                     gravity = image.gravity if operation.crops else ""
@@ -90,12 +89,6 @@ class Command(AuditedCommand):
                             continue
                         rendered += now
                         kept += not now
-        except KeyboardInterrupt:
-            bar.close()
-            self._report(rendered, kept, failed)
-            self.stderr.write("Interrupted: run the same command again to render what is left.")
-            sys.exit(130)
-        bar.close()
         self._report(rendered, kept, failed)
         if failed:
             raise CommandError(f"{len(failed)} rendition(s) failed.", returncode=1)
