@@ -5,8 +5,6 @@ by an earlier `tasks.py run` may still be in use with that password and key.
 """
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from core.management.base import AuditedCommand
@@ -41,13 +39,7 @@ class Command(AuditedCommand):
             user.set_password(password)
         user.is_staff = user.is_superuser = True
         user.save()
-        now = timezone.now()
-        live = (
-            APIKey.objects.filter(name=DEMO_KEY_NAME, revoked=False)
-            .filter(Q(expiry_date__isnull=True) | Q(expiry_date__gt=now))
-            .order_by("-created")
-            .first()
-        )
+        live = APIKey.objects.active().filter(name=DEMO_KEY_NAME).order_by("-created").first()
         key = None
         if live is None or new_key:
             _, key = api_key_create(name=DEMO_KEY_NAME, roles=["admin"])
