@@ -92,13 +92,16 @@ def walked(rows) -> list:
     connection = connections[rows.db]
     if connection.vendor != "postgresql":
         return list(rows)
+    outer = connection.in_atomic_block
     with transaction.atomic(using=rows.db, savepoint=False):
         with connection.cursor() as cursor:
             cursor.execute("SELECT current_setting('enable_bitmapscan'), set_config('enable_bitmapscan', 'off', true)")
             previous = cursor.fetchone()[0]
+        if not outer:
+            return list(rows)  # the setting ends with the transaction opened here
         try:
             return list(rows)
-        finally:
+        finally:  # inside the caller's transaction: put the setting back for its next queries
             with connection.cursor() as cursor:
                 cursor.execute("SELECT set_config('enable_bitmapscan', %s, true)", [previous])
 

@@ -11,6 +11,8 @@ prices as read by every search, and it chose other indexes. The figures at a
 million rows are in docs/performance.md.
 """
 
+from unittest import mock
+
 import pytest
 from django.db import connection, transaction
 from django.utils import timezone
@@ -19,6 +21,7 @@ from assets.models import AssetImage, StoredFile
 from assets.selectors import image_list, image_search
 from categories.models import Category, CategoryLocale
 from categories.selectors import category_list, category_search
+from core import search_plans
 from references.models import Reference
 from references.selectors import reference_search
 
@@ -122,3 +125,30 @@ def test_the_indexes_change_no_row_and_no_order(filled, build):
     for term in SCAN_TERMS + ["post-12", "youtube", "content:0000"]:
         indexed, scanned = rows_with_and_without_indexes(build, term)
         assert indexed == scanned, term
+
+
+def bitmap_scans() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_bitmapscan')")
+        return cursor.fetchone()[0]
+
+
+def test_a_walked_window_runs_without_bitmap_scans_and_leaves_the_callers_transaction_as_it_was():
+    seen = []
+
+    def fetch(queryset):
+        seen.append(bitmap_scans())
+        queryset._result_cache = []
+
+    rows = Reference.objects.order_by("-id")[:5]
+    with mock.patch.object(type(rows), "_fetch_all", fetch):
+        search_plans.walked(rows)
+    assert seen and set(seen) == {"off"}  # list() fetches through len() and iter()
+    assert bitmap_scans() == "on"  # the test's own transaction goes on with the setting as it was
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_walked_window_outside_a_transaction_leaves_the_setting_with_its_own():
+    assert not connection.in_atomic_block
+    search_plans.walked(Reference.objects.order_by("-id")[:5])
+    assert bitmap_scans() == "on"
