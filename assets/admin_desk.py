@@ -67,19 +67,6 @@ def crop_urls(image: AssetImage, spec_text: str) -> dict[str, str]:
     return urls
 
 
-# Where the crop anchor sits, as CSS object-position (the previews are CSS crops).
-GRAVITY_POSITION = {
-    Gravity.CENTER: "center",
-    Gravity.NORTH: "center top",
-    Gravity.NORTHEAST: "right top",
-    Gravity.EAST: "right center",
-    Gravity.SOUTHEAST: "right bottom",
-    Gravity.SOUTH: "center bottom",
-    Gravity.SOUTHWEST: "left bottom",
-    Gravity.WEST: "left center",
-    Gravity.NORTHWEST: "left top",
-}
-
 # The shapes the change page previews besides the presets (width, height).
 PREVIEW_RATIOS = [("1:1", 1, 1), ("16:9", 16, 9), ("4:5", 4, 5)]
 
@@ -371,9 +358,6 @@ class BatchRowForm(forms.Form):
     def language_fields(self):
         return [(code, name, self[f"caption_{code}"], self[f"credit_{code}"]) for code, name in self.languages]
 
-    def thumbnail_url(self) -> str:
-        return thumbnail_url(self.image)
-
     def service_arguments(self) -> dict:
         data = self.cleaned_data
         # Captions in other languages (added on the change page) are kept as they are.
@@ -455,7 +439,6 @@ class GravityPicker(forms.Select):
                 "height": stored.height,
                 "frame_width": min(width, round(height * stored.width / max(stored.height, 1))),
                 "large": self.previews,
-                "position": GRAVITY_POSITION.get(value or Gravity.CENTER, "center"),
                 "previews": preview_boxes(self.image) if self.previews else [],
             }
         return context
@@ -494,7 +477,7 @@ class SetTextForm(forms.Form):
 
 def set_text_action(modeladmin, request, queryset):
     """Set the credit, or a language's caption, of every selected image (an intermediate page)."""
-    images = list(queryset.alive().select_related("file"))
+    images = list(queryset.alive())
     form = SetTextForm(request.POST if "apply" in request.POST else None, initial={"what": "credit"})
     if "apply" in request.POST and form.is_valid():
         what, locale = form.cleaned_data["what"], form.cleaned_data["locale"]
