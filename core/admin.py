@@ -8,7 +8,6 @@ and no hard delete; `adopt` makes the admin's form instance the saved row.
 
 from collections.abc import Callable
 from operator import methodcaller
-from urllib.parse import quote
 from urllib.parse import unquote as url_unquote
 
 from auditlog.mixins import AuditlogHistoryAdminMixin
@@ -55,16 +54,16 @@ class HistoryAdminMixin(AuditlogHistoryAdminMixin):
     history_children: tuple = ()
 
     def history_view(self, request, object_id, extra_context=None):
+        # The id as the admin writes it in its links (its unquote: "$" is "_24" there, as in
+        # an API key's id "prefix.sha512$$…"); the object found here is the one the page shows.
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             # An erased row or a stale link: back to the index with Django's message, as
             # Django's own history view does.
             return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
-        # django-auditlog's view decodes the id with urllib's unquote, not the admin's: the
-        # admin writes "$" as "_24" in its links, so for an API key (id "prefix.sha512$$…")
-        # it found nothing and its breadcrumbs failed (NoReverseMatch, a 500). It is handed
-        # the id percent-encoded instead, which its unquote turns back into the real one.
-        return self.auditlog_history_view(request, quote(str(obj.pk), safe=""), extra_context)
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        return self._history_page(request, obj, extra_context)
 
     def history_entries(self, obj):
         """The entity's entries and its children's, newest first (children erased since included)."""
@@ -86,11 +85,15 @@ class HistoryAdminMixin(AuditlogHistoryAdminMixin):
         return entries, labels
 
     def auditlog_history_view(self, request, object_id, extra_context=None):
-        # django-auditlog's view, with the children's entries and a subject on each entry; the id
-        # comes percent-encoded from history_view (see there).
+        # django-auditlog's own URL (<id>/auditlog/), still routed: the id as that library
+        # writes it (percent-encoded, urllib's unquote), then the same page as history_view.
         obj = self.get_object(request, url_unquote(object_id))
         if obj is None or not self.has_view_permission(request, obj):
             raise PermissionDenied
+        return self._history_page(request, obj, extra_context)
+
+    def _history_page(self, request, obj, extra_context=None):
+        """django-auditlog's history page, with the children's entries and a subject on each entry."""
         entries, labels = self.history_entries(obj)
         paginator = self.get_paginator(request, entries, self.auditlog_history_per_page)
         page_obj = paginator.get_page(request.GET.get(PAGE_VAR, 1))

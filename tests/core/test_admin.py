@@ -1,6 +1,7 @@
 """API keys in the admin: the key shown once, then only its prefix; roles; revoke."""
 
 import re
+from urllib.parse import quote as url_quote
 
 import pytest
 from django.contrib import admin
@@ -120,3 +121,18 @@ def test_the_history_of_an_entity_that_is_gone_is_not_a_500(admin_client, model_
     response = admin_client.get(url)
     assert response.status_code == 302
     assert response.url == reverse("admin:index")
+
+
+def test_the_history_page_at_either_address_and_without_the_view_permission(admin_client, client, django_user_model):
+    """The admin's History link (id quoted the admin's way) and django-auditlog's own URL (id
+    percent-encoded) show the same page; a staff user who may not view the key gets neither."""
+    api_key, _raw = api_key_create(name="website", roles=["assets:read"])
+    history = reverse("admin:core_apikey_history", args=[quote(api_key.pk)])
+    auditlog = reverse("admin:core_apikey_auditlog", args=[url_quote(api_key.pk, safe="")])
+    for url in (history, auditlog):
+        response = admin_client.get(url)
+        assert response.status_code == 200, url
+        assert response.context["object"] == api_key
+    client.force_login(django_user_model.objects.create_user("clerk", is_staff=True))
+    assert client.get(history).status_code == 403
+    assert client.get(auditlog).status_code == 403
