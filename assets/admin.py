@@ -26,7 +26,7 @@ from assets.admin_desk import (
     GravityPicker,
     allow_caption_editor,
     caption_languages,
-    error_messages,
+    error_text,
     original_url,
     rendition_spec,
     sanitizer_note,
@@ -47,10 +47,6 @@ from core.admin_search import SearchAdminMixin
 from core.exceptions import Conflict, DomainError
 from core.sanitize import sanitize_caption_html
 from core.validators import is_language_tag, normalize_language_tag
-
-
-def error_text(exc: DomainError) -> str:
-    return " ".join(error_messages(exc))
 
 
 def thumbnail(image: AssetImage | None, size: int = 64) -> str:
@@ -462,7 +458,7 @@ class AssetImageAdmin(
         try:
             self.restore_one(image)
         except DomainError as exc:
-            self.message_user(request, f"“{image}” was not restored: {' '.join(error_messages(exc))}", messages.ERROR)
+            self.message_user(request, f"“{image}” was not restored: {error_text(exc)}", messages.ERROR)
             return False
         return True
 

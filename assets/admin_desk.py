@@ -73,15 +73,12 @@ PREVIEW_RATIOS = [("1:1", 1, 1), ("16:9", 16, 9), ("4:5", 4, 5)]
 
 def error_messages(exc: DomainError) -> list[str]:
     """A domain error as sentences for an editor (field names and ids left out)."""
+    return exc.messages(fields=False, skip=("existing_id",))
 
-    def flatten(value) -> list[str]:
-        if isinstance(value, dict):
-            return [m for key, item in value.items() if key != "existing_id" for m in flatten(item)]
-        if isinstance(value, list):
-            return [m for item in value for m in flatten(item)]
-        return [str(value)] if value else []
 
-    return flatten(exc.details) or [str(exc.error)]
+def error_text(exc: DomainError) -> str:
+    """The same sentences as one text (a message, a form error)."""
+    return " ".join(error_messages(exc))
 
 
 def caption_languages() -> list[tuple[str, str]]:
@@ -184,7 +181,7 @@ def upload_one(upload) -> dict:
     try:
         image, created = services.image_create_from_upload(file=upload, name=name)
     except DomainError as exc:
-        return {"status": "failed", "message": " ".join(error_messages(exc))}
+        return {"status": "failed", "message": error_text(exc)}
     if not created:
         return {"status": "duplicate", "image": image, "message": f"already in the library as “{image.name}”"}
     return {"status": "created", "image": image, "message": "uploaded"}
@@ -315,7 +312,7 @@ class DeskViews:
                         raise
         except DomainError as exc:
             if not any(row.errors for row in rows):
-                self.message_user(request, "Not saved: " + " ".join(error_messages(exc)), messages.ERROR)
+                self.message_user(request, "Not saved: " + error_text(exc), messages.ERROR)
             return None
         for row in rows:
             for note in row.sanitizer_notes():
@@ -489,7 +486,7 @@ def set_text_action(modeladmin, request, queryset):
                 for image in images:
                     services.image_locale_set(image=image, locale=locale, **value)
         except DomainError as exc:
-            modeladmin.message_user(request, "Not saved: " + " ".join(error_messages(exc)), messages.ERROR)
+            modeladmin.message_user(request, "Not saved: " + error_text(exc), messages.ERROR)
             return None
         modeladmin.message_user(request, f"Set the {what} ({locale}) of {len(images)} image(s).", messages.SUCCESS)
         if what == "caption":

@@ -5,6 +5,8 @@ Services, selectors and validators raise these; the API's exception handler
 the admin and the commands show `messages()`.
 """
 
+from collections.abc import Collection
+
 
 class DomainError(Exception):
     """Base of the domain errors: the `error` string and optional `details` (field → messages)."""
@@ -24,20 +26,25 @@ class DomainError(Exception):
             body["details"] = self.details
         return body
 
-    def messages(self, *, fields: bool = True) -> list[str]:
-        """The details as readable lines ("field: message", or only the message), else the error."""
-        lines = list(_lines(self.details, "" if fields else None))
+    def messages(self, *, fields: bool = True, skip: Collection[str] = ()) -> list[str]:
+        """The details as readable lines ("field: message", or only the message), else the error.
+
+        `skip` leaves out the details under those keys, at any depth (such as `existing_id`,
+        an id for clients rather than a sentence for a person).
+        """
+        lines = list(_lines(self.details, "" if fields else None, skip))
         return lines or [self.error]
 
 
-def _lines(details, field: str | None):
+def _lines(details, field: str | None, skip: Collection[str] = ()):
     """Every message of nested details, with the name of the field it is about (None: no names)."""
     if isinstance(details, dict):
         for key, value in details.items():
-            yield from _lines(value, None if field is None else key)
+            if key not in skip:
+                yield from _lines(value, None if field is None else key, skip)
     elif isinstance(details, list | tuple):
         for value in details:
-            yield from _lines(value, field)
+            yield from _lines(value, field, skip)
     elif details is not None:
         yield f"{field}: {details}" if field else str(details)
 

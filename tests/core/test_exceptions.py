@@ -56,3 +56,10 @@ def test_the_body_keeps_details_as_given():
     exc = domain.Conflict({"file_key": ["Taken."], "existing_id": "abc"})
     assert exc.body() == {"error": "Conflict", "details": {"file_key": ["Taken."], "existing_id": "abc"}}
     assert exc.messages() == ["file_key: Taken.", "existing_id: abc"]
+
+
+def test_messages_can_leave_out_a_key_at_any_depth():
+    exc = domain.Conflict({"file_key": ["Taken."], "existing_id": "abc", "x": [{"existing_id": "x", "a": ["B."]}]})
+    assert exc.messages(skip=("existing_id",)) == ["file_key: Taken.", "a: B."]
+    assert exc.messages(fields=False, skip=("existing_id",)) == ["Taken.", "B."]
+    assert domain.Conflict({"existing_id": None}).messages(fields=False, skip=("existing_id",)) == ["Conflict"]
