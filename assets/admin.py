@@ -29,7 +29,6 @@ from assets.admin_desk import (
     error_text,
     original_url,
     rendition_spec,
-    sanitizer_note,
     set_text_action,
     thumbnail_url,
 )
@@ -45,7 +44,6 @@ from core.admin import (
 )
 from core.admin_search import SearchAdminMixin
 from core.exceptions import Conflict, DomainError
-from core.sanitize import sanitize_caption_html
 from core.validators import is_language_tag, normalize_language_tag
 
 
@@ -119,10 +117,9 @@ class LocaleInlineForm(forms.ModelForm):
         return normalize_language_tag(code)
 
     def clean_caption_html(self) -> str:
-        submitted = self.cleaned_data.get("caption_html") or ""
-        stored = sanitize_caption_html(submitted)
-        self.sanitizer_note = sanitizer_note(submitted, stored)  # told to the editor after saving
-        return stored
+        caption = self.fields["caption_html"]
+        self.sanitizer_note = caption.sanitizer_note  # told to the editor after saving
+        return caption.sanitized
 
 
 class LocaleFormSet(ServiceItemsFormSet):

@@ -162,12 +162,27 @@ def sanitizer_note(submitted: str, stored: str) -> str | None:
 
 
 class CaptionField(forms.CharField):
-    """A caption as the editor writes it, sanitized on clean like the services do."""
+    """A caption as the editor writes it; cleaning also sanitizes it as the services do.
+
+    The cleaned value stays what was written: the services sanitize it once (sanitized
+    twice, some HTML changes again), and a caption whose text was all in a script still
+    counts as written. Cleaning keeps beside it, on the form's own copy of the field,
+    `sanitized` (what will be stored) and `sanitizer_note` (what the editor is told, or None).
+    """
+
+    sanitized = ""
+    sanitizer_note = None
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
         kwargs.setdefault("widget", CaptionEditor())
         super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        self.sanitized = sanitize_caption_html(value or "")
+        self.sanitizer_note = sanitizer_note(value or "", self.sanitized)
+        return value
 
 
 # --- Batch upload -------------------------------------------------------------
@@ -373,8 +388,7 @@ class BatchRowForm(forms.Form):
     def sanitizer_notes(self) -> list[str]:
         notes = []
         for code, _name in self.languages:
-            caption = self.cleaned_data.get(f"caption_{code}") or ""
-            note = sanitizer_note(caption, sanitize_caption_html(caption))
+            note = self.fields[f"caption_{code}"].sanitizer_note
             if note:
                 notes.append(f"“{self.cleaned_data['name']}” ({code}): {note}")
         return notes
@@ -490,7 +504,7 @@ def set_text_action(modeladmin, request, queryset):
             return None
         modeladmin.message_user(request, f"Set the {what} ({locale}) of {len(images)} image(s).", messages.SUCCESS)
         if what == "caption":
-            note = sanitizer_note(value["caption_html"], sanitize_caption_html(value["caption_html"]))
+            note = form.fields["caption"].sanitizer_note
             if note:
                 modeladmin.message_user(request, note, messages.WARNING)
         return None

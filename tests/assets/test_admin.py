@@ -8,6 +8,7 @@ from assets.models import AssetImage, StoredFile
 from assets.renditions.selectors import rendition_url
 from assets.renditions.specs import parse_spec
 from assets.services import image_create, image_soft_delete, stored_file_upload
+from core.sanitize import sanitize_caption_html
 from tests.utils import image_bytes
 
 pytestmark = pytest.mark.django_db
@@ -444,3 +445,38 @@ def test_list_and_grid_queries_do_not_grow_with_the_images(admin_client, image):
         stored, _ = stored_file_upload(file=SimpleUploadedFile(f"{n}.png", image_bytes("PNG", (3 + n, 3))))
         image_create(file_key=stored.key, name=f"more {n}", locales=[{"locale": "en", "caption_html": "<p>x</p>"}])
     assert count() == few
+
+
+def test_batch_caption_whose_text_was_all_in_a_script_keeps_its_language_emptied(admin_client, image):
+    """What was written counts (the text of a script too): the language is saved, with the empty
+    caption the sanitizer leaves, and the editor is told."""
+    url = reverse("admin:assets_assetimage_batch") + f"?ids={image.pk}"
+    data = batch_data([{"name": "Harbour", "gravity": "east", "caption_fr": "<script>x</script>"}])
+    response = admin_client.post(url, data, follow=True)
+    assert list(image.locales.values_list("locale", "credit", "caption_html")) == [("fr", "", "")]
+    text = " | ".join(str(m) for m in response.context["messages"])
+    assert "“Harbour” (fr): The caption was cleaned: some text (in a script or style) was removed" in text
+
+
+# Sanitized twice, this caption's link changes again (its attributes are reordered): the batch and
+# the set-text action hand the services what was written, which they sanitize once.
+UNSTABLE_CAPTION = "<a href='//h/x' title='t\"q'>Port</a>"
+
+
+def test_batch_and_set_text_store_a_caption_sanitized_once(admin_client, image):
+    stored = sanitize_caption_html(UNSTABLE_CAPTION)
+    assert sanitize_caption_html(stored) != stored
+    url = reverse("admin:assets_assetimage_batch") + f"?ids={image.pk}"
+    admin_client.post(url, batch_data([{"name": "Harbour", "gravity": "east", "caption_en": UNSTABLE_CAPTION}]))
+    assert list(image.locales.values_list("locale", "caption_html")) == [("en", stored)]
+    data = {
+        "action": "set_text_action",
+        "_selected_action": [str(image.pk)],
+        "apply": "1",
+        "what": "caption",
+        "language": "fr",
+        "caption": UNSTABLE_CAPTION,
+    }
+    response = admin_client.post(reverse("admin:assets_assetimage_changelist"), data, follow=True)
+    assert image.locales.get(locale="fr").caption_html == stored
+    assert "The caption was cleaned" in " ".join(str(m) for m in response.context["messages"])
