@@ -26,6 +26,7 @@ from assets.admin_desk import (
     GravityPicker,
     allow_caption_editor,
     caption_languages,
+    clean_language_tag,
     error_text,
     original_url,
     rendition_spec,
@@ -44,7 +45,6 @@ from core.admin import (
 )
 from core.admin_search import SearchAdminMixin
 from core.exceptions import Conflict, DomainError
-from core.validators import is_language_tag, normalize_language_tag
 
 
 def thumbnail(image: AssetImage | None, size: int = 64) -> str:
@@ -111,10 +111,7 @@ class LocaleInlineForm(forms.ModelForm):
     caption_html = CaptionField(label="Caption")
 
     def clean_locale(self) -> str:
-        code = self.cleaned_data["locale"]
-        if not is_language_tag(code):
-            raise forms.ValidationError("Enter a well-formed BCP 47 language tag (such as en, fr, pt-BR).")
-        return normalize_language_tag(code)
+        return clean_language_tag(self.cleaned_data["locale"])
 
     def clean_caption_html(self) -> str:
         caption = self.fields["caption_html"]

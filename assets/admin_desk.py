@@ -81,6 +81,13 @@ def error_text(exc: DomainError) -> str:
     return " ".join(error_messages(exc))
 
 
+def clean_language_tag(code: str) -> str:
+    """A language tag as the services store it (normalized), else a form error in their words."""
+    if not is_language_tag(code):
+        raise forms.ValidationError("Enter a well-formed BCP 47 language tag (such as en, fr, pt-BR).")
+    return normalize_language_tag(code)
+
+
 def caption_languages() -> list[tuple[str, str]]:
     """(tag, name) of the configured languages, tags as the services store them."""
     return [(normalize_language_tag(code), name) for code, name in settings.LANGUAGES if is_language_tag(code)]
@@ -475,14 +482,13 @@ class SetTextForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = [(code, f"{name} ({code})") for code, name in caption_languages()]
 
+    def clean_other_language(self) -> str:
+        other = self.cleaned_data["other_language"].strip()
+        return clean_language_tag(other) if other else ""
+
     def clean(self):
         cleaned = super().clean()
-        other = (cleaned.get("other_language") or "").strip()
-        if other and not is_language_tag(other):
-            self.add_error("other_language", "Enter a well-formed BCP 47 language tag (such as en, fr, pt-BR).")
-        cleaned["locale"] = (
-            normalize_language_tag(other) if other and is_language_tag(other) else cleaned.get("language")
-        )
+        cleaned["locale"] = cleaned.get("other_language") or cleaned.get("language")
         return cleaned
 
 

@@ -480,3 +480,27 @@ def test_batch_and_set_text_store_a_caption_sanitized_once(admin_client, image):
     response = admin_client.post(reverse("admin:assets_assetimage_changelist"), data, follow=True)
     assert image.locales.get(locale="fr").caption_html == stored
     assert "The caption was cleaned" in " ".join(str(m) for m in response.context["messages"])
+
+
+def test_a_language_tag_is_checked_and_normalized_on_the_change_page_and_in_set_text(admin_client, image):
+    wrong = "Enter a well-formed BCP 47 language tag (such as en, fr, pt-BR)."
+    change = reverse("admin:assets_assetimage_change", args=[image.pk])
+    refused = admin_client.post(change, image_form("Harbour at dawn", "north", ({"locale": "not a tag"},)))
+    assert refused.status_code == 200 and wrong in refused.content.decode()
+    saved = admin_client.post(change, image_form("Harbour at dawn", "north", ({"locale": "PT-br", "credit": "A"},)))
+    assert saved.status_code == 302
+    assert list(image.locales.values_list("locale", flat=True)) == ["pt-BR"]
+    data = {
+        "action": "set_text_action",
+        "_selected_action": [str(image.pk)],
+        "apply": "1",
+        "what": "credit",
+        "language": "en",
+        "credit": "B",
+    }
+    url = reverse("admin:assets_assetimage_changelist")
+    page = admin_client.post(url, {**data, "other_language": "not a tag"})
+    assert page.context["form"].errors == {"other_language": [wrong]}
+    assert page.context["form"].cleaned_data["locale"] == "en"
+    admin_client.post(url, {**data, "other_language": " ZH-hant "})
+    assert sorted(image.locales.values_list("locale", "credit")) == [("pt-BR", "A"), ("zh-Hant", "B")]
