@@ -29,12 +29,12 @@ from assets.admin_desk import (
     clean_language_tag,
     error_text,
     original_url,
-    rendition_spec,
     set_text_action,
     thumbnail_url,
 )
 from assets.models import AssetImage, AssetImageLocale, Rendition, StoredFile
 from assets.renditions.selectors import rendition_url
+from assets.renditions.specs import parse_spec
 from core.admin import (
     DeletedFilter,
     HistoryAdminMixin,
@@ -65,7 +65,7 @@ def crop_previews(image: AssetImage) -> str:
     """Each preset as pages will show it, at the image's gravity, drawn through its rendition."""
     rows = []
     for name, operation in settings.RENDITION_PRESETS.items():  # in the operator's order
-        rendition = rendition_url(image=image, spec=rendition_spec(f"{name}.webp", f"{operation}.webp"))
+        rendition = rendition_url(image=image, spec=parse_spec(f"{name}.webp"))
         width, height = rendition["width"], rendition["height"]
         shown = min(width, 320)
         rows.append(

@@ -405,8 +405,8 @@ def preview_boxes(image: AssetImage) -> list[dict]:
     """The crops previewed on the change page: each configured preset that crops, then the
     shapes of PREVIEW_RATIOS no preset has; each one a rendition per anchor."""
     boxes, ratios = [], set()
-    for name, operation in settings.RENDITION_PRESETS.items():  # in the operator's order
-        op = rendition_spec(f"{name}.webp", f"{operation}.webp").operation
+    for name in settings.RENDITION_PRESETS:  # in the operator's order
+        op = parse_spec(f"{name}.webp").operation
         if op.crops:
             divisor = math.gcd(op.width, op.height)
             label = f"{name} · {op.width // divisor}:{op.height // divisor}"

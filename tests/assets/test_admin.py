@@ -504,3 +504,25 @@ def test_a_language_tag_is_checked_and_normalized_on_the_change_page_and_in_set_
     assert page.context["form"].cleaned_data["locale"] == "en"
     admin_client.post(url, {**data, "other_language": " ZH-hant "})
     assert sorted(image.locales.values_list("locale", "credit")) == [("pt-BR", "A"), ("zh-Hant", "B")]
+
+
+def test_a_preset_the_checks_accept_parses_by_its_name_as_by_its_operation(admin_client, image, settings):
+    """The crop previews parse each preset by its name (no fallback to its operation needed):
+    for every preset the system checks accept, both give the same spec."""
+    from assets.renditions.checks import check_rendition_settings
+
+    settings.RENDITION_PRESETS = {
+        "thumb": "fill-160x160",
+        "card": "fill-800x450-q70",
+        "hero": "width-1600",
+        "box_2": "fit-300x200-q5",
+        "z" * 32: "fill-1x2",
+    }
+    assert check_rendition_settings() == []
+    for name, operation in settings.RENDITION_PRESETS.items():
+        assert parse_spec(f"{name}.webp") == parse_spec(f"{operation}.webp"), name
+    image_soft_delete(image=image)  # a deleted image shows the presets' previews (crop_previews)
+    html = admin_client.get(reverse("admin:assets_assetimage_change", args=[image.pk])).content.decode()
+    for operation in settings.RENDITION_PRESETS.values():
+        url = rendition_url(image=image, spec=parse_spec(f"{operation}.webp"))["url"]
+        assert f'src="{url}"' in html
