@@ -97,22 +97,24 @@ def clean_locales(locales) -> list[dict]:
 
 def image_search_text(*, name: str, locales) -> str:
     """What a search of images matches (core.search): the name, then the credits and the caption
-    text of every locale, in the order of their codes. `locales`: mappings or model instances."""
-
-    def get(item, field: str) -> str:
-        return (item.get(field) if isinstance(item, dict) else getattr(item, field)) or ""
-
-    ordered = sorted(locales, key=lambda item: get(item, "locale"))
-    credits = [get(item, "credit") for item in ordered]
+    text of every locale, in the order of their codes. `locales`: mappings, such as clean_locales'
+    items or the rows of `_search_locales`."""
+    ordered = sorted(locales, key=lambda item: item.get("locale") or "")
+    credits = [item.get("credit") or "" for item in ordered]
     # caption_text: the caption's text, derived once by clean_locales and stored with the row.
-    captions = [get(item, "caption_text") for item in ordered]
+    captions = [item.get("caption_text") or "" for item in ordered]
     return search.joined([name, *credits, *captions])
+
+
+def _search_locales(image_id):
+    """The stored locales of an image as image_search_text reads them (one query, no instances)."""
+    return AssetImageLocale.objects.filter(image_id=image_id).values("locale", "credit", "caption_text")
 
 
 def image_reindex(*, image: AssetImage) -> AssetImage:
     """Write the image's `search_text` again from its name and stored locales, for rows written
     around the services (a data fix in SQL, the test factories)."""
-    text = image_search_text(name=image.name, locales=AssetImageLocale.objects.filter(image_id=image.pk))
+    text = image_search_text(name=image.name, locales=_search_locales(image.pk))
     # update(): a derived column, not a change of the image (no audit entry, updated_at kept).
     AssetImage.all_objects.filter(pk=image.pk).update(search_text=text)
     image.search_text = text
@@ -210,7 +212,7 @@ def image_update(
         locked.file = stored_file
     if name is not None or cleaned is not None:
         # The new locales when given, else the stored ones (read once).
-        current = cleaned if cleaned is not None else AssetImageLocale.objects.filter(image_id=locked.pk)
+        current = cleaned if cleaned is not None else _search_locales(locked.pk)
         locked.search_text = image_search_text(name=locked.name, locales=current)
     try:
         with transaction.atomic():
@@ -267,7 +269,7 @@ def image_locale_set(
                 setattr(row, field, cleaned[field])
             row.save(update_fields=list(fields))
     # The image's representation changed, and what a search matches with it.
-    locked.search_text = image_search_text(name=locked.name, locales=locked.locales.all())
+    locked.search_text = image_search_text(name=locked.name, locales=_search_locales(locked.pk))
     locked.save(update_fields=["search_text", "updated_at"])
     return row
 
