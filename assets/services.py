@@ -180,6 +180,19 @@ def image_create_from_upload(
     return image_create(file_key=stored.key, name=name, gravity=gravity, locales=locales), True
 
 
+# What a locale row holds besides its code: written from a clean_locales item.
+_LOCALE_FIELDS = ("credit", "caption_html", "caption_text")
+
+
+def _update_locale_row(row: AssetImageLocale, item: dict) -> None:
+    """Write a clean_locales item's values into a stored locale row, saved only when one of them
+    differs: an unchanged locale writes nothing and leaves no audit entry."""
+    if any(getattr(row, field) != item[field] for field in _LOCALE_FIELDS):
+        for field in _LOCALE_FIELDS:
+            setattr(row, field, item[field])
+        row.save(update_fields=list(_LOCALE_FIELDS))
+
+
 @transaction.atomic
 def image_update(
     *,
@@ -225,17 +238,8 @@ def image_update(
             item = wanted.pop(row.locale, None)
             if item is None:
                 row.delete()
-            elif (row.credit, row.caption_html, row.caption_text) != (
-                item["credit"],
-                item["caption_html"],
-                item["caption_text"],
-            ):
-                row.credit, row.caption_html, row.caption_text = (
-                    item["credit"],
-                    item["caption_html"],
-                    item["caption_text"],
-                )
-                row.save(update_fields=["credit", "caption_html", "caption_text"])
+            else:
+                _update_locale_row(row, item)
         for item in wanted.values():
             AssetImageLocale.objects.create(image=locked, **item)
     return image_queryset(include_deleted=True).get(pk=locked.pk)
@@ -263,11 +267,7 @@ def image_locale_set(
         row = AssetImageLocale.objects.create(image=locked, **cleaned)
     else:
         row = current
-        fields = ("credit", "caption_html", "caption_text")
-        if any(getattr(row, field) != cleaned[field] for field in fields):
-            for field in fields:
-                setattr(row, field, cleaned[field])
-            row.save(update_fields=list(fields))
+        _update_locale_row(row, cleaned)
     # The image's representation changed, and what a search matches with it.
     locked.search_text = image_search_text(name=locked.name, locales=_search_locales(locked.pk))
     locked.save(update_fields=["search_text", "updated_at"])
