@@ -93,12 +93,6 @@ class _Reader:
             size -= len(piece)
             yield piece
 
-    def at_end(self) -> bool:
-        if self.offset < len(self.buffer):
-            return False
-        self.buffer, self.offset = self.file.read(_BLOCK), 0
-        return not self.buffer
-
 
 # --- PNG ----------------------------------------------------------------------
 
@@ -134,10 +128,7 @@ class _PNGData:
         self.produced = 0
 
     def _next_pass(self) -> None:
-        for row, rows in self.passes:
-            self.row, self.rows_left = row, rows
-            return
-        self.row, self.rows_left = 0, 0
+        self.row, self.rows_left = next(self.passes, (0, 0))
 
     def feed(self, data: bytes) -> None:
         if self.inflater.eof:
