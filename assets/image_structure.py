@@ -93,6 +93,19 @@ class _Reader:
             size -= len(piece)
             yield piece
 
+    def skip(self, size: int) -> None:
+        """Move on by `size` bytes without reading them, as `pieces` would: Corrupt when the
+        file ends before them (its last byte is read to know)."""
+        if size <= len(self.buffer) - self.offset:
+            self.offset += size
+            self.position += size
+            return
+        target = self.position + size
+        self.file.seek(target - 1)
+        if not self.file.read(1):
+            raise Corrupt("truncated")
+        self.buffer, self.offset, self.position = b"", 0, target
+
 
 # --- PNG ----------------------------------------------------------------------
 
@@ -335,8 +348,7 @@ def _webp_chunks(reader: _Reader, end: int):
             raise Corrupt("chunk past the end")
         head = reader.read(min(size, 64))
         yield kind, size, head
-        for _ in reader.pieces(padded - len(head)):
-            pass
+        reader.skip(padded - len(head))
 
 
 def check_webp(file, limits: Limits) -> tuple[int, int]:
