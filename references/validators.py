@@ -10,15 +10,21 @@ PROVIDER_MAX_LENGTH = 64
 EXTERNAL_ID_MAX_LENGTH = 255
 URN_MAX_LENGTH = core_validators.URN_MAX_LENGTH
 
-_PROVIDER = re.compile(r"[a-z0-9_-]{1,64}")
-# Unicode category Cc (C0 controls, DEL, C1 controls) and the surrogates, which
-# are not characters at all and cannot be stored as UTF-8.
-_NOT_IN_ID = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# Each rule written once, in the syntax Python's re and ECMA-262 (the OpenAPI schema's
+# patterns) read alike: the server and the schema cannot drift apart.
+_PROVIDER_RE = f"[a-z0-9_-]{{1,{PROVIDER_MAX_LENGTH}}}"
+# Unicode category Cc: the C0 controls, DEL and the C1 controls.
+_CONTROLS = "\\u0000-\\u001f\\u007f-\\u009f"
+_EXTERNAL_ID_RE = f"[^{_CONTROLS}]{{1,{EXTERNAL_ID_MAX_LENGTH}}}"
 
-# The same rules for the OpenAPI schema (ECMA-262 patterns).
-PROVIDER_PATTERN = "^[a-z0-9_-]{1,64}$"
-EXTERNAL_ID_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f]{1,255}$"
-REF_PATTERN = "^[a-z0-9_-]{1,64}:[^\\u0000-\\u001f\\u007f-\\u009f]{1,255}$"
+_PROVIDER = re.compile(_PROVIDER_RE)
+# Also the surrogates, which are not characters at all and cannot be stored as UTF-8.
+_NOT_IN_ID = re.compile(f"[{_CONTROLS}\\ud800-\\udfff]")
+
+# The same rules for the OpenAPI schema.
+PROVIDER_PATTERN = f"^{_PROVIDER_RE}$"
+EXTERNAL_ID_PATTERN = f"^{_EXTERNAL_ID_RE}$"
+REF_PATTERN = f"^{_PROVIDER_RE}:{_EXTERNAL_ID_RE}$"
 
 PROVIDER_MESSAGE = "Use 1 to 64 characters: lowercase letters a-z, digits, '-' and '_' (no colon)."
 
