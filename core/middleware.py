@@ -14,9 +14,11 @@ from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 
+from backoffice.urls import API_BASE
 from core.api.views import API_PREFIX
 
-API_DOCS_PATH = "/api/core/v2/docs/"
+# Where backoffice.urls serves the API docs (its "docs/" under API_BASE), as a path_info.
+API_DOCS_PATH = f"/{API_BASE}docs/"
 
 
 def is_api_request(request) -> bool:
@@ -54,11 +56,15 @@ class PagesCSPMiddleware(CSPMiddleware):
     """django-csp's Content-Security-Policy on the pages a browser shows: the admin and the API
     docs. The API's JSON answers are no documents to protect and skip the work."""
 
+    @staticmethod
+    def _is_page(request) -> bool:
+        return not is_api_request(request) or is_api_docs_request(request)
+
     def process_request(self, request):
-        if not is_api_request(request) or is_api_docs_request(request):
+        if self._is_page(request):
             super().process_request(request)
 
     def process_response(self, request, response):
-        if is_api_request(request) and not is_api_docs_request(request):
+        if not self._is_page(request):
             return response
         return super().process_response(request, response)

@@ -1,8 +1,9 @@
 """core.middleware: sessions, the logged-in user and messages for the admin, not for the API."""
 
 import pytest
+from django.urls import get_resolver
 
-from core.middleware import is_api_request
+from core.middleware import API_DOCS_PATH, is_api_request
 from tests.utils import assert_error
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +41,10 @@ def test_the_admin_still_has_its_session_user_and_messages(admin_client, admin_u
 )
 def test_is_api_request(rf, path, expected):
     assert is_api_request(rf.get(path)) is expected
+
+
+def test_the_docs_path_is_where_the_urlconf_serves_the_docs():
+    assert API_DOCS_PATH == "/" + get_resolver().reverse("api-docs")
 
 
 class TestContentSecurityPolicy:
