@@ -8,8 +8,7 @@ from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiJsonRenderer2
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
 from core.api import views as core_views
-
-API_BASE = "api/core/v2/"
+from core.api.views import API_BASE
 
 
 class OpenAPIJSONView(SpectacularJSONAPIView):

@@ -14,8 +14,7 @@ from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 
-from backoffice.urls import API_BASE
-from core.api.views import API_PREFIX
+from core.api.views import API_BASE, API_PREFIX
 
 # Where backoffice.urls serves the API docs (its "docs/" under API_BASE), as a path_info.
 API_DOCS_PATH = f"/{API_BASE}docs/"

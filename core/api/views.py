@@ -25,6 +25,7 @@ from core.exceptions import BadRequest, EntityNotFound
 
 logger = logging.getLogger("backoffice.api")
 API_PREFIX = "/api/"
+API_BASE = "api/core/v2/"  # where backoffice.urls mounts the API (contract §1)
 
 
 class BaseAPIView(APIView):
