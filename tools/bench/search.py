@@ -31,13 +31,16 @@ Order of the run, so that before and after are measured on one database:
 
 import argparse
 import json
+import logging
 import os
 import statistics
-import sys
 import time
-from urllib.parse import urlencode, urlsplit, urlunsplit
+import warnings
+from urllib.parse import urlencode, urlsplit
 
-from tools.bench.common import API, ROOT, wsgi_environ
+from tools.bench import category_pagination
+from tools.bench.common import API, wsgi_environ
+from tools.reliability.harness import with_database
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/searchbench"
 SPARES = 1000
@@ -67,21 +70,6 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def admin_url(url: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/postgres"))
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    name = urlsplit(url).path.lstrip("/")
-    with psycopg.connect(admin_url(url), autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            print(f"created database {name}")
-
-
 def drop_database(url: str) -> None:
     import psycopg
     from django.db import connections
@@ -89,31 +77,17 @@ def drop_database(url: str) -> None:
 
     connections.close_all()
     name = urlsplit(url).path.lstrip("/")
-    with psycopg.connect(admin_url(url), autocommit=True) as conn:
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
     print(f"dropped database {name}")
 
 
 def setup_django(url: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.update(
-        DATABASE_URL=url,
-        DJANGO_SETTINGS_MODULE="backoffice.settings",
-        DEBUG="0",
-        ALLOWED_HOSTS="127.0.0.1,testserver",
-        API_RATE_LIMIT="100000000/min",
-    )
+    """category_pagination's setup with production-like settings, no rate limit in the way, and quiet logs."""
+    os.environ.update(DEBUG="0", ALLOWED_HOSTS="127.0.0.1,testserver", API_RATE_LIMIT="100000000/min")
     os.environ.setdefault("SECRET_KEY", "benchmark-only-not-a-secret-0123456789-abcdefghijklmnop")
-    import warnings
-
-    import django
-    from django.core.management import call_command
-
     warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: no collectstatic here
-    django.setup()
-    call_command("migrate", verbosity=0)
-    import logging
-
+    category_pagination.setup_django(url)
     logging.disable(logging.WARNING)
 
 
@@ -187,7 +161,7 @@ def fill(rows: int) -> None:
             sql(f"VACUUM (FULL, ANALYZE) {table}")
 
 
-def drop_indexes(names=TRIGRAM_INDEXES, quiet: bool = False) -> None:
+def drop_indexes(names=TRIGRAM_INDEXES) -> None:
     for name in names:
         sql(f'DROP INDEX IF EXISTS "{name}"')
 
@@ -504,7 +478,10 @@ def measure_writes(writes: Writes, n: int, rounds: int) -> None:
         medians = {}
         for wanted in order:
             if wanted != state:
-                (drop_indexes if wanted == "before" else build_indexes)(WRITTEN_INDEXES, quiet=True)
+                if wanted == "before":
+                    drop_indexes(WRITTEN_INDEXES)
+                else:
+                    build_indexes(WRITTEN_INDEXES, quiet=True)
                 state = wanted
             sample = Timings()
             writes.sample(n, sample, maintained=wanted == "after")
@@ -565,8 +542,8 @@ def old_searches(runs: int, all_terms) -> list[tuple[str, float]]:
 def explain_ms(queryset, runs: int) -> float:
     timings = []
     for _ in range(runs):
-        plan = queryset.explain(analyze=True)
-        timings.append(float(plan.rsplit("Execution Time: ", 1)[1].split(" ")[0]))
+        # "Execution Time: 12.345 ms" -> 12.345
+        timings.append(float(category_pagination.execution_time(queryset.explain(analyze=True)).split()[0]))
     return statistics.median(timings)
 
 
@@ -633,7 +610,7 @@ def show(figures: list[tuple[str, float]], target: float | None = None) -> None:
 def main() -> None:
     args = parse_args()
     print("Machine: shared by several benchmark and test processes; read ratios within this run.")
-    ensure_database(args.database_url)
+    category_pagination.ensure_database(args.database_url)
     setup_django(args.database_url)
     started = time.perf_counter()
     fill(args.rows)
