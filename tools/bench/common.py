@@ -1,6 +1,7 @@
 """What the benchmark's modules share: paths, the API prefix, the production-like settings, the run sizes."""
 
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,3 +50,25 @@ def wsgi_environ(*, method: str, path: str, query: str = "", body: bytes = b"", 
     if key:
         env["HTTP_X_API_KEY"] = key
     return env
+
+
+# --- what /proc tells of a process (Linux) ----------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all its threads (OSError when there is no such process here)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def vm_kib(pid: int, field_name: str) -> int:
+    """A memory figure of /proc/<pid>/status in KiB (VmRSS, VmHWM, ...)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field_name + ":"):
+            return int(line.split()[1])
+    raise LookupError(field_name)
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes a process started (gunicorn's master: its workers)."""
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]

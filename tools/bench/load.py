@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from tools.bench.common import API, RESULTS, ROOT, Size
+from tools.bench.common import API, RESULTS, ROOT, Size, vm_kib
 from tools.bench.servers import Server
 
 # --- what the endpoints read ---------------------------------------------------------------------
@@ -431,13 +431,6 @@ def upload(port: int, api_key: str, data: bytes) -> tuple[float, int, dict]:
     elapsed = time.perf_counter() - started
     connection.close()
     return elapsed, response.status, json.loads(body)
-
-
-def vm_kib(pid: int, field_name: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field_name + ":"):
-            return int(line.split()[1])
-    raise LookupError(field_name)
 
 
 def hash_and_write_outside_django(data: bytes, directory: Path) -> float:

@@ -41,7 +41,6 @@ import io
 import json
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import threading
@@ -50,6 +49,7 @@ from http.client import HTTPConnection
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from tools.bench.common import child_pids, cpu_seconds, vm_kib
 from tools.reliability.harness import (
     API,
     Server,
@@ -165,37 +165,19 @@ def rendition_path(port: int, key: str, image_id: str, spec: str) -> str:
     return urlsplit(data["data"]["renditions"][spec]["url"]).path
 
 
-def worker_pid(server: Server) -> int:
-    children = Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children").read_text().split()
-    return int(children[0])
-
-
-def memory_kib(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise KeyError(field)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, all its threads (libvips renders on several)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def timed_first_hits(port, key, image_id, specs, pid) -> tuple[list[float], list[float], list[float]]:
     """Wall time, worker CPU time and worker peak memory growth (MB) of each first hit."""
     times, cpu, growth = [], [], []
     for spec in specs:
         path = rendition_path(port, key, image_id, spec)
         Path(f"/proc/{pid}/clear_refs").write_text("5")  # reset the peak (VmHWM) to the current RSS
-        before, cpu_before = memory_kib(pid, "VmRSS"), cpu_seconds(pid)
+        before, cpu_before = vm_kib(pid, "VmRSS"), cpu_seconds(pid)
         start = time.perf_counter()
         status, body, _ = request(port, path)
         times.append(time.perf_counter() - start)
         cpu.append(cpu_seconds(pid) - cpu_before)
         assert status == 200, (status, body[:200])
-        growth.append((memory_kib(pid, "VmHWM") - before) / 1024)
+        growth.append((vm_kib(pid, "VmHWM") - before) / 1024)
     return times, cpu, growth
 
 
@@ -376,7 +358,7 @@ def main() -> None:
             servers[0].start()
             port = servers[0].port
             image = upload(port, key, photo.read_bytes(), "photo-24mp.jpg")
-            pid = worker_pid(servers[0])
+            pid = child_pids(servers[0].proc.pid)[0]  # its one worker
             times = cpu = None
             if "first" in args.only:
                 specs = [f"fill-800x450-q{70 + n}.webp" for n in range(args.runs)]
@@ -423,7 +405,6 @@ def main() -> None:
 
         if "list" in args.only:
             list_report(database_url)
-        shutil.rmtree(media, ignore_errors=True)
 
 
 def engines(photo: Path, runs: int) -> None:

@@ -39,7 +39,7 @@ import warnings
 from urllib.parse import urlencode, urlsplit
 
 from tools.bench import category_pagination
-from tools.bench.common import API, wsgi_environ
+from tools.bench.common import API, cpu_seconds, wsgi_environ
 from tools.reliability.harness import with_database
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/searchbench"
@@ -433,16 +433,13 @@ class Timings:
         self.wall: dict[str, list[float]] = {}
         self.cpu: dict[str, list[float]] = {}
         self.server: dict[str, list[float]] = {}
-        self._ticks = os.sysconf("SC_CLK_TCK")
 
     def _server_ms(self) -> tuple[int, float | None]:
         pid = sql("SELECT pg_backend_pid()")[0][0]
         try:
-            with open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
+            return pid, cpu_seconds(pid) * 1000
         except OSError:  # a database on another machine
             return pid, None
-        return pid, (int(fields[11]) + int(fields[12])) * 1000 / self._ticks
 
     def write(self, name: str):
         import contextlib

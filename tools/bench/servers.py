@@ -8,7 +8,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tools.bench.common import RATE_LIMIT, ROOT, SECRET_KEY
+from tools.bench.common import RATE_LIMIT, ROOT, SECRET_KEY, child_pids
 
 
 def redis_answers(url: str) -> bool:
@@ -93,9 +93,7 @@ class Server:
         sys.exit(f"{self.name} server did not answer within 30 s; see {self.log.name}")
 
     def workers(self) -> list[int]:
-        pid = self.process.pid
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        return [int(child) for child in children]
+        return child_pids(self.process.pid)
 
     def stop(self) -> None:
         if self.process.poll() is None:
