@@ -138,15 +138,12 @@ SEARCH_TEXT_FILLS = (
 
 def fill(rows: int) -> None:
     from tools.bench.fill import fill_all
+    from tools.bench.load import release_spare_files
 
     drop_indexes()
-    # What an earlier run's writes left: its images (the counts would not match) and, for the
-    # categories it renamed without writing their text, an empty search_text.
-    sql(
-        "DELETE FROM assets_assetimagelocale WHERE image_id IN (SELECT id FROM assets_assetimage WHERE name = %s)",
-        [WRITTEN_NAME],
-    )
-    sql("DELETE FROM assets_assetimage WHERE name = %s", [WRITTEN_NAME])
+    # What an earlier run's writes left: its images, on spare files (the counts would not match)
+    # and, for the categories it renamed without writing their text, an empty search_text.
+    release_spare_files()
     fill_all(images=rows, spares=SPARES, categories=rows, references=rows)
     rewritten = False
     for table, what, statements in SEARCH_TEXT_FILLS:
@@ -333,23 +330,11 @@ class Writes:
     """Image create (POST /assets/images, one spare file each) and category PATCH (a rename)."""
 
     def __init__(self, client: Client):
-        from assets.models import StoredFile
         from categories.models import Category
-        from tools.bench.fill import SPARE_FILE_TYPE
+        from tools.bench.load import spare_file_keys
 
         self.client = client
-        used = set(
-            sql(
-                "SELECT file_id FROM assets_assetimage WHERE file_id IN (SELECT id FROM assets_storedfile"
-                " WHERE content_type = %s)",
-                [SPARE_FILE_TYPE],
-            )
-        )
-        self.spares = [
-            key
-            for pk, key in StoredFile.objects.filter(content_type=SPARE_FILE_TYPE).values_list("pk", "key")
-            if (pk,) not in used
-        ]
+        self.spares = spare_file_keys()  # all free: fill() released them, and nothing wrote since
         self.categories = list(Category.objects.order_by("-inserted_at").values_list("pk", flat=True)[:50])
         self.turn = 0
 
