@@ -46,14 +46,18 @@ def sample_endpoints(spare_keys: list[str], rng: random.Random) -> list[Endpoint
     )
     category_ids = list(Category.objects.order_by("?").values_list("id", flat=True)[:1000])
     refs = [f"{p}:{e}" for p, e in Reference.objects.live().order_by("?").values_list("provider", "external_id")[:2000]]
-    lookups = zip(("id", "key", "hash"), zip(*images, strict=True) if images else ((), (), ()), strict=True)
+    lookups = {
+        "id": [image_id for image_id, _key, _sha256 in images],
+        "key": [key for _id, key, _sha256 in images],
+        "hash": [sha256 for _id, _key, sha256 in images],
+    }
     endpoints = [
         Endpoint(
             f"image by {by}",
             [f"{API}/assets/images/by-{by}/{value}" for value in values],
             [f"/baseline/images/by-{by}/{value}" for value in values],
         )
-        for by, values in lookups
+        for by, values in lookups.items()
     ]
     endpoints.append(
         Endpoint(
