@@ -125,6 +125,7 @@ class Setup:
     media_root: Path
     cache_url: str
     env: dict
+    wanted: set[str] | None  # the endpoints (and 'uploads') asked for with --only; None: all of them
 
 
 def configure(args: argparse.Namespace) -> Setup:
@@ -152,6 +153,7 @@ def configure(args: argparse.Namespace) -> Setup:
         media_root=media_root,
         cache_url=cache_url,
         env=env,
+        wanted={name.strip() for name in args.only.split(",")} if args.only else None,
     )
 
 
@@ -177,18 +179,12 @@ def fill(setup: Setup, started: float) -> None:
     print(f"data ready in {time.perf_counter() - started:.0f} s")
 
 
-def wanted_names(args: argparse.Namespace) -> set[str] | None:
-    """The endpoints (and 'uploads') asked for with --only; None: all of them."""
-    return {name.strip() for name in args.only.split(",")} if args.only else None
-
-
 def choose_endpoints(setup: Setup, spares: list[str]) -> list:
     rng = random.Random(6)
     # The last spare file serves the in-process query count; the load uses the others.
     endpoints = sample_endpoints(spares[:-1], rng)
-    wanted = wanted_names(setup.args)
-    if wanted is not None:
-        endpoints = [e for e in endpoints if e.name in wanted]
+    if setup.wanted is not None:
+        endpoints = [e for e in endpoints if e.name in setup.wanted]
     return endpoints
 
 
@@ -298,8 +294,7 @@ def load(setup: Setup, endpoints: list, api_key: str, counts: dict, cpu: dict) -
         for endpoint in endpoints:
             measured = load_endpoint(setup, servers, endpoint, api_key, profiler, scripts)
             rows.append(endpoint_row(endpoint, measured, counts[endpoint.name], cpu))
-        wanted = wanted_names(setup.args)
-        if not setup.args.no_uploads and (wanted is None or "uploads" in wanted):
+        if not setup.args.no_uploads and (setup.wanted is None or "uploads" in setup.wanted):
             nonce = uuid.uuid4().hex[:12]
             uploads = measure_uploads(
                 servers["api"], api_key, setup.media_root, setup.size, nonce, profiler, setup.args.warm_memory_mib
