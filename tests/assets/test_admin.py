@@ -321,17 +321,21 @@ def test_set_text_action_sets_a_credit_on_the_selected_images(admin_client, imag
     assert list(second.locales.values_list("locale", "credit")) == [("en", "Photo desk")]
 
 
-def test_set_text_action_sets_a_caption_in_any_language_tag(admin_client, image):
-    url = reverse("admin:assets_assetimage_changelist")
-    data = {
+def set_text(image, what: str, language: str, **fields) -> dict:
+    """The form of the list's set-text action, applied to one image."""
+    return {
         "action": "set_text_action",
         "_selected_action": [str(image.pk)],
         "apply": "1",
-        "what": "caption",
-        "language": "en",
-        "other_language": "pt-br",
-        "caption": "<p>Porto <em>antigo</em></p>",
+        "what": what,
+        "language": language,
+        **fields,
     }
+
+
+def test_set_text_action_sets_a_caption_in_any_language_tag(admin_client, image):
+    url = reverse("admin:assets_assetimage_changelist")
+    data = set_text(image, "caption", "en", other_language="pt-br", caption="<p>Porto <em>antigo</em></p>")
     admin_client.post(url, data)
     assert list(image.locales.values_list("locale", "caption_html")) == [("pt-BR", "<p>Porto <em>antigo</em></p>")]
 
@@ -469,14 +473,7 @@ def test_batch_and_set_text_store_a_caption_sanitized_once(admin_client, image):
     url = reverse("admin:assets_assetimage_batch") + f"?ids={image.pk}"
     admin_client.post(url, batch_data([{"name": "Harbour", "gravity": "east", "caption_en": UNSTABLE_CAPTION}]))
     assert list(image.locales.values_list("locale", "caption_html")) == [("en", stored)]
-    data = {
-        "action": "set_text_action",
-        "_selected_action": [str(image.pk)],
-        "apply": "1",
-        "what": "caption",
-        "language": "fr",
-        "caption": UNSTABLE_CAPTION,
-    }
+    data = set_text(image, "caption", "fr", caption=UNSTABLE_CAPTION)
     response = admin_client.post(reverse("admin:assets_assetimage_changelist"), data, follow=True)
     assert image.locales.get(locale="fr").caption_html == stored
     assert "The caption was cleaned" in " ".join(str(m) for m in response.context["messages"])
@@ -490,14 +487,7 @@ def test_a_language_tag_is_checked_and_normalized_on_the_change_page_and_in_set_
     saved = admin_client.post(change, image_form("Harbour at dawn", "north", ({"locale": "PT-br", "credit": "A"},)))
     assert saved.status_code == 302
     assert list(image.locales.values_list("locale", flat=True)) == ["pt-BR"]
-    data = {
-        "action": "set_text_action",
-        "_selected_action": [str(image.pk)],
-        "apply": "1",
-        "what": "credit",
-        "language": "en",
-        "credit": "B",
-    }
+    data = set_text(image, "credit", "en", credit="B")
     url = reverse("admin:assets_assetimage_changelist")
     page = admin_client.post(url, {**data, "other_language": "not a tag"})
     assert page.context["form"].errors == {"other_language": [wrong]}
